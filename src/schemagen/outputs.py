@@ -1,0 +1,257 @@
+"""Generated output: files as values, a manifest of what came from what, and atomic writes.
+
+Every generator returns `GeneratedFile`s (path under the output directory, bytes, the schemas
+they come from). `write_tree` replaces the whole output directory in one step: the new tree is
+built beside it and exchanged with the old one (`renameat2(RENAME_EXCHANGE)` on Linux, two
+renames with recovery elsewhere), so an interrupted run leaves the previous tree whole.
+
+The manifest (`manifest.json` in the output directory) records each file's sha256 and sources;
+impact analysis, drift checks and hand-edit detection read it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from schemagen.diagnostics import Diagnostic, Location, Severity
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_VERSION = 1
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    """One output file. `path` is POSIX, relative to the output directory."""
+
+    path: str
+    content: bytes
+    sources: tuple[str, ...] = ()
+    kind: str = "other"
+
+    def __post_init__(self) -> None:
+        pure = PurePosixPath(self.path)
+        if pure.is_absolute() or ".." in pure.parts or not self.path:
+            raise ValueError(f"generated path must stay inside the output directory: {self.path!r}")
+
+    @property
+    def sha256(self) -> str:
+        return sha256_bytes(self.content)
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    sha256: str
+    sources: tuple[str, ...]
+    kind: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    files: Mapping[str, ManifestEntry] = field(default_factory=dict)
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    """Source schema relpath -> sha256 of its bytes, at generation time."""
+
+    def outputs_of(self, sources: Iterable[str]) -> tuple[str, ...]:
+        wanted = set(sources)
+        return tuple(sorted(path for path, entry in self.files.items() if wanted & set(entry.sources)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": MANIFEST_VERSION,
+            "inputs": dict(sorted(self.inputs.items())),
+            "files": {
+                path: {"sha256": entry.sha256, "sources": list(entry.sources), "kind": entry.kind}
+                for path, entry in sorted(self.files.items())
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Manifest:
+        files = {
+            str(path): ManifestEntry(str(entry["sha256"]), tuple(entry.get("sources", ())), str(entry.get("kind", "other")))
+            for path, entry in data.get("files", {}).items()
+        }
+        return cls(files, {str(k): str(v) for k, v in data.get("inputs", {}).items()})
+
+
+def build_manifest(files: Iterable[GeneratedFile], inputs: Mapping[str, str]) -> Manifest:
+    return Manifest(
+        {f.path: ManifestEntry(f.sha256, tuple(sorted(set(f.sources))), f.kind) for f in files},
+        dict(inputs),
+    )
+
+
+def manifest_file(manifest: Manifest) -> GeneratedFile:
+    text = json.dumps(manifest.to_json(), indent=2, sort_keys=False) + "\n"
+    return GeneratedFile(MANIFEST_NAME, text.encode(), (), "manifest")
+
+
+def read_manifest(out_dir: Path) -> Manifest | None:
+    """The manifest of an existing output directory, or None if there is none or it is unreadable."""
+    try:
+        data = json.loads((out_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
+        return None
+    try:
+        return Manifest.from_json(data)
+    except (KeyError, TypeError, AttributeError):
+        return None
+
+
+@dataclass(frozen=True)
+class Drift:
+    """How an output directory differs from what would be written."""
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+
+    @property
+    def clean(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+
+def existing_files(out_dir: Path) -> dict[str, Path]:
+    if not out_dir.is_dir():
+        return {}
+    found: dict[str, Path] = {}
+    for directory, dirnames, filenames in os.walk(out_dir):
+        dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+        for name in filenames:
+            path = Path(directory) / name
+            found[path.relative_to(out_dir).as_posix()] = path
+    return found
+
+
+def compute_drift(out_dir: Path, files: Iterable[GeneratedFile]) -> Drift:
+    wanted = {f.path: f for f in files}
+    present = existing_files(out_dir)
+    added = sorted(p for p in wanted if p not in present)
+    removed = sorted(p for p in present if p not in wanted)
+    changed = sorted(p for p in wanted if p in present and present[p].read_bytes() != wanted[p].content)
+    return Drift(tuple(added), tuple(changed), tuple(removed))
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False where the platform cannot."""
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return bool(result == 0)
+
+
+def _backup_path(out_dir: Path) -> Path:
+    return out_dir.with_name(f".{out_dir.name}.previous")
+
+
+def recover_interrupted(out_dir: Path) -> None:
+    """Put back the previous tree if a run died between the two renames of the fallback swap."""
+    backup = _backup_path(out_dir)
+    if backup.exists() and not out_dir.exists():
+        backup.rename(out_dir)
+    elif backup.exists():
+        shutil.rmtree(backup, ignore_errors=True)
+    if out_dir.parent.is_dir():
+        for leftover in out_dir.parent.glob(f".{out_dir.name}.new-*"):
+            shutil.rmtree(leftover, ignore_errors=True)  # a staging tree from a killed run
+
+
+def write_tree(out_dir: Path, files: Iterable[GeneratedFile]) -> Drift:
+    """Make `out_dir` hold exactly `files`, atomically. Writes nothing when nothing differs."""
+    files = list(files)
+    recover_interrupted(out_dir)
+    drift = compute_drift(out_dir, files)
+    if drift.clean:
+        return drift
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    try:
+        for generated in files:
+            target = staging / generated.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(generated.content)
+        for directory, _, names in os.walk(staging):
+            os.chmod(directory, 0o755)
+            for name in names:
+                os.chmod(Path(directory) / name, 0o644)
+        if out_dir.exists() and _exchange(staging, out_dir):
+            shutil.rmtree(staging)  # now holds the previous tree
+            return drift
+        backup = _backup_path(out_dir)
+        if out_dir.exists():
+            out_dir.rename(backup)
+        staging.rename(out_dir)
+        shutil.rmtree(backup, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return drift
+
+
+@dataclass(frozen=True)
+class StageResult:
+    """What a generating stage returns: files to write and what it found on the way."""
+
+    files: tuple[GeneratedFile, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+def drift_diagnostics(out_dir: Path, drift: Drift, display: str) -> tuple[Diagnostic, ...]:
+    """One `schema-first/drift` error per output file that differs from what would be generated."""
+    found = []
+    for reason, paths in (("missing", drift.added), ("differs from the schemas", drift.changed), ("has no source", drift.removed)):
+        for path in paths:
+            found.append(
+                Diagnostic(
+                    "schema-first/drift",
+                    Severity.ERROR,
+                    f"generated file {reason}",
+                    Location(f"{display}/{path}"),
+                    "run `schemagen generate` and commit the result; never edit generated files by hand",
+                )
+            )
+    return tuple(found)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write one file so that readers see the old content or the new, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def subtree(files: Iterable[GeneratedFile], prefix: str) -> tuple[GeneratedFile, ...]:
+    """The files under `prefix/`, with paths relative to it (to write one part of the tree)."""
+    cut = prefix.rstrip("/") + "/"
+    return tuple(
+        GeneratedFile(f.path[len(cut) :], f.content, f.sources, f.kind) for f in files if f.path.startswith(cut)
+    )

@@ -1,0 +1,121 @@
+"""The whole pipeline: compile -> validate -> assemble -> graph -> Python types -> Backstage.
+
+`plan` computes everything that would be written, as values, without touching the output
+directory; `generate` writes it atomically (or, with `check`, only compares); `run_ci` is what CI
+runs: validation, drift and governance, as one list of diagnostics.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from schemagen.config import Config
+from schemagen.diagnostics import Diagnostic, has_errors
+from schemagen.outputs import (
+    Drift,
+    GeneratedFile,
+    Manifest,
+    build_manifest,
+    compute_drift,
+    drift_diagnostics,
+    manifest_file,
+    read_manifest,
+    write_tree,
+)
+from schemagen.resolve import Corpus, compile_corpus
+
+if TYPE_CHECKING:
+    from schemagen.graph import SchemaGraph
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything one run would produce, computed purely from the corpus (and the cache)."""
+
+    config: Config
+    corpus: Corpus
+    graph: SchemaGraph
+    files: tuple[GeneratedFile, ...]
+    manifest: Manifest
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def checked_files(self) -> tuple[str, ...]:
+        return tuple(d.display for d in self.corpus.documents)
+
+
+def plan(config: Config, *, corpus: Corpus | None = None) -> Plan:
+    """Compute the generated tree. Stages run only if the corpus validates without errors."""
+    from schemagen.assemble import assemble_corpus
+    from schemagen.backstage import generate_backstage
+    from schemagen.graph import build_graph, graph_outputs
+    from schemagen.pygen import generate_python
+    from schemagen.validate import validate_corpus
+
+    corpus = corpus if corpus is not None else compile_corpus(config)
+    diagnostics = list(validate_corpus(corpus))
+    graph = build_graph(corpus)
+    files: list[GeneratedFile] = []
+    if not has_errors(diagnostics):
+        previous = read_manifest(config.out)
+        for result in (
+            assemble_corpus(corpus),
+            graph_outputs(graph),
+            generate_python(corpus, graph, previous=previous, out_dir=config.out),
+            generate_backstage(corpus),
+        ):
+            files.extend(result.files)
+            diagnostics.extend(result.diagnostics)
+    inputs = {document.relpath: document.sha256 for document in corpus.documents}
+    manifest = build_manifest(files, inputs)
+    if files:
+        files.append(manifest_file(manifest))
+    files.sort(key=lambda f: f.path)
+    return Plan(config, corpus, graph, tuple(files), manifest, tuple(diagnostics))
+
+
+@dataclass(frozen=True)
+class GenerateOutcome:
+    plan: Plan
+    drift: Drift
+    wrote: bool
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        return self.plan.diagnostics
+
+    def drift_findings(self) -> tuple[Diagnostic, ...]:
+        return drift_diagnostics(self.plan.config.out, self.drift, self.plan.config.display(self.plan.config.out))
+
+
+def generate(config: Config, *, check: bool = False, clean: bool = False) -> GenerateOutcome:
+    """Run the pipeline. Writes only when the corpus has no errors and something changed."""
+    if clean and not check and config.out.exists():
+        shutil.rmtree(config.out)
+    result = plan(config)
+    if has_errors(result.diagnostics):
+        return GenerateOutcome(result, compute_drift(config.out, result.files), wrote=False)
+    if check:
+        return GenerateOutcome(result, compute_drift(config.out, result.files), wrote=False)
+    drift = write_tree(config.out, result.files)
+    return GenerateOutcome(result, drift, wrote=not drift.clean)
+
+
+@dataclass(frozen=True)
+class CiOutcome:
+    plan: Plan
+    diagnostics: tuple[Diagnostic, ...]
+    notes: tuple[str, ...]
+
+
+def run_ci(config: Config, *, rules: Sequence[str] = ()) -> CiOutcome:
+    """Validate, check generated output for drift, and run governance: one list of findings."""
+    from schemagen.govern import run_governance
+
+    result = plan(config)
+    governed = run_governance(result, select=rules)
+    diagnostics = list(result.diagnostics) + list(governed.diagnostics)
+    return CiOutcome(result, tuple(diagnostics), governed.notes)
