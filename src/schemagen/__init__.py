@@ -35,7 +35,23 @@ _LAZY = {
     "run_ci": "schemagen.pipeline",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "Config",
+    "ConfigError",
+    "Corpus",
+    "Diagnostic",
+    "Location",
+    "Severity",
+    "__version__",
+    "assemble_corpus",
+    "build_graph",
+    "compile_corpus",
+    "generate",
+    "load_config",
+    "plan",
+    "run_ci",
+    "validate_corpus",
+]
 
 if TYPE_CHECKING:
     from schemagen.assemble import assemble_corpus

@@ -67,7 +67,10 @@ def guarded(func: F) -> F:
         except Exception as error:  # noqa: BLE001 - last line of defence: no traceback for users
             if os.environ.get("SCHEMAGEN_DEBUG"):
                 traceback.print_exc()
-            _fail(f"internal error: {type(error).__name__}: {error} (set SCHEMAGEN_DEBUG=1 for details)")
+            _fail(
+                f"internal error: {type(error).__name__}: {error} "
+                "(set SCHEMAGEN_DEBUG=1 for details)"
+            )
 
     return wrapper  # type: ignore[return-value]
 
@@ -94,9 +97,19 @@ def _emit(
     from schemagen.govern import rule_docs
     from schemagen.reports import render
 
-    output = render(fmt, diagnostics, files, color=ctx.color and fmt == "text", rule_docs=rule_docs, notes=notes, suite=suite)
+    output = render(
+        fmt,
+        diagnostics,
+        files,
+        color=ctx.color and fmt == "text",
+        rule_docs=rule_docs,
+        notes=notes,
+        suite=suite,
+    )
     if ctx.quiet and fmt == "text":
-        output = "".join(line + "\n" for line in output.splitlines() if not line.startswith(("  ", "0 errors")))
+        output = "".join(
+            line + "\n" for line in output.splitlines() if not line.startswith(("  ", "0 errors"))
+        )
     click.echo(output, nl=False)
     return EXIT_FINDINGS if has_errors(diagnostics) else EXIT_OK
 
@@ -114,10 +127,25 @@ def _files(corpus: Any) -> list[str]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="schemagen")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file (shape of [tool.schemagen]).")
-@click.option("--schemas", type=click.Path(path_type=Path), help="Schemas directory (overrides config).")
-@click.option("--out", type=click.Path(path_type=Path), help="Generated directory (default generated/).")
-@click.option("--map", "maps", multiple=True, metavar="PREFIX=DIR", help="Serve URIs starting with PREFIX from DIR.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="Config file (shape of [tool.schemagen]).",
+)
+@click.option(
+    "--schemas", type=click.Path(path_type=Path), help="Schemas directory (overrides config)."
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Generated directory (default generated/)."
+)
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="PREFIX=DIR",
+    help="Serve URIs starting with PREFIX from DIR.",
+)
 @click.option("--quiet", is_flag=True, help="Only findings; no progress.")
 @click.option("--no-color", is_flag=True, help="No colour (also NO_COLOR).")
 @click.pass_context
@@ -137,7 +165,10 @@ def main(
         _fail(f"schemas directory {config.display(config.schemas)} does not exist")
     for mapping in config.url_map:
         if not mapping.directory.is_dir():
-            _fail(f"--map {mapping.prefix}: directory {config.display(mapping.directory)} does not exist")
+            _fail(
+                f"--map {mapping.prefix}: directory "
+                f"{config.display(mapping.directory)} does not exist"
+            )
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     click_ctx.obj = Context(config, quiet, color)
 
@@ -172,15 +203,33 @@ def assemble(ctx: Context, fmt: str) -> None:
     diagnostics.extend(result.diagnostics)
     if not has_errors(diagnostics):
         target = write_assembled(ctx.config.out, result.files)
-        ctx.progress(f"schemagen: wrote {len(result.files)} files under {ctx.config.display(target)}/")
+        ctx.progress(
+            f"schemagen: wrote {len(result.files)} files under {ctx.config.display(target)}/"
+        )
     sys.exit(_emit(ctx, fmt, diagnostics, _files(corpus), suite="schemagen assemble"))
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["json", "dot", "mermaid", "svg"]), default="json", show_default=True)
-@click.option("--focus", multiple=True, metavar="TARGET", help="Only the neighbourhood of these schemas.")
-@click.option("--depth", type=click.IntRange(min=0), default=2, show_default=True, help="Neighbourhood radius for --focus.")
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "dot", "mermaid", "svg"]),
+    default="json",
+    show_default=True,
+)
+@click.option(
+    "--focus", multiple=True, metavar="TARGET", help="Only the neighbourhood of these schemas."
+)
+@click.option(
+    "--depth",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="Neighbourhood radius for --focus.",
+)
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path), help="Write to a file instead of stdout."
+)
 @pass_context
 @guarded
 def graph(ctx: Context, fmt: str, focus: tuple[str, ...], depth: int, output: Path | None) -> None:
@@ -206,13 +255,23 @@ def graph(ctx: Context, fmt: str, focus: tuple[str, ...], depth: int, output: Pa
 
 @main.command()
 @click.argument("targets", nargs=-1)
-@click.option("--since", metavar="GITREF", help="Targets are the schemas changed since this git revision.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--since", metavar="GITREF", help="Targets are the schemas changed since this git revision."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @pass_context
 @guarded
 def impact(ctx: Context, targets: tuple[str, ...], since: str | None, fmt: str) -> None:
     """What a change to these schemas (paths or $ids) affects."""
-    from schemagen.graph import GraphError, build_graph, changed_since, compute_impact, render_impact
+    from schemagen.graph import (
+        GraphError,
+        build_graph,
+        changed_since,
+        compute_impact,
+        render_impact,
+    )
     from schemagen.outputs import read_manifest
 
     if not targets and not since:
@@ -244,13 +303,18 @@ def generate(ctx: Context, check: bool, fmt: str) -> None:
         ctx.progress(f"schemagen: the schemas have errors; {out}/ left as it was")
     elif check:
         diagnostics.extend(outcome.drift_findings())
-        ctx.progress(f"schemagen: {out}/ is up to date" if outcome.drift.clean else f"schemagen: {out}/ is out of date")
+        ctx.progress(
+            f"schemagen: {out}/ is up to date"
+            if outcome.drift.clean
+            else f"schemagen: {out}/ is out of date"
+        )
     else:
         d = outcome.drift
         ctx.progress(
             f"schemagen: {out}/ up to date ({len(outcome.plan.files)} files)"
             if d.clean
-            else f"schemagen: wrote {out}/: {len(d.added)} added, {len(d.changed)} changed, {len(d.removed)} removed"
+            else f"schemagen: wrote {out}/: {len(d.added)} added, {len(d.changed)} changed, "
+            f"{len(d.removed)} removed"
         )
     sys.exit(_emit(ctx, fmt, diagnostics, outcome.plan.checked_files, suite="schemagen generate"))
 
@@ -265,18 +329,29 @@ def templates(ctx: Context, fmt: str) -> None:
 
     outcome = run_generate(ctx.config)
     written = [f.path for f in outcome.plan.files if f.kind.startswith("backstage")]
-    ctx.progress(f"schemagen: {len(written)} Backstage files under {ctx.config.display(ctx.config.out)}/backstage/")
-    sys.exit(_emit(ctx, fmt, outcome.diagnostics, outcome.plan.checked_files, suite="schemagen templates"))
+    ctx.progress(
+        f"schemagen: {len(written)} Backstage files under "
+        f"{ctx.config.display(ctx.config.out)}/backstage/"
+    )
+    sys.exit(
+        _emit(
+            ctx, fmt, outcome.diagnostics, outcome.plan.checked_files, suite="schemagen templates"
+        )
+    )
 
 
 @main.command()
-@click.option("--rule", "rules", multiple=True, metavar="ID", help="Only this rule or family (repeatable).")
+@click.option(
+    "--rule", "rules", multiple=True, metavar="ID", help="Only this rule or family (repeatable)."
+)
 @click.option("--explain", metavar="RULE", help="Print a rule's documentation and exit.")
 @click.option("--list-rules", is_flag=True, help="List every rule with its family and severity.")
 @FORMAT_OPTION
 @pass_context
 @guarded
-def govern(ctx: Context, rules: tuple[str, ...], explain: str | None, list_rules: bool, fmt: str) -> None:
+def govern(
+    ctx: Context, rules: tuple[str, ...], explain: str | None, list_rules: bool, fmt: str
+) -> None:
     """Governance rules; diagnostics."""
     from schemagen.govern import GovernanceError, explain_rule, list_rule_docs, run_governance
     from schemagen.pipeline import plan
@@ -294,7 +369,9 @@ def govern(ctx: Context, rules: tuple[str, ...], explain: str | None, list_rules
     except GovernanceError as error:
         _fail(str(error))
     diagnostics = list(governed.diagnostics)
-    sys.exit(_emit(ctx, fmt, diagnostics, _files(corpus), notes=governed.notes, suite="schemagen govern"))
+    sys.exit(
+        _emit(ctx, fmt, diagnostics, _files(corpus), notes=governed.notes, suite="schemagen govern")
+    )
 
 
 @main.command()
@@ -307,7 +384,16 @@ def ci(ctx: Context, fmt: str) -> None:
 
     ctx.progress(f"schemagen: ci on {ctx.config.display(ctx.config.schemas)}/")
     outcome = run_ci(ctx.config)
-    sys.exit(_emit(ctx, fmt, outcome.diagnostics, outcome.plan.checked_files, notes=outcome.notes, suite="schemagen ci"))
+    sys.exit(
+        _emit(
+            ctx,
+            fmt,
+            outcome.diagnostics,
+            outcome.plan.checked_files,
+            notes=outcome.notes,
+            suite="schemagen ci",
+        )
+    )
 
 
 @main.command()
@@ -318,8 +404,13 @@ def dev(ctx: Context) -> None:
     from schemagen.pipeline import generate as run_generate
 
     outcome = run_generate(ctx.config, clean=True)
-    ctx.progress(f"schemagen: regenerated {len(outcome.plan.files)} files under {ctx.config.display(ctx.config.out)}/")
-    sys.exit(_emit(ctx, "text", outcome.diagnostics, outcome.plan.checked_files, suite="schemagen dev"))
+    ctx.progress(
+        f"schemagen: regenerated {len(outcome.plan.files)} files under "
+        f"{ctx.config.display(ctx.config.out)}/"
+    )
+    sys.exit(
+        _emit(ctx, "text", outcome.diagnostics, outcome.plan.checked_files, suite="schemagen dev")
+    )
 
 
 @main.command()

@@ -131,7 +131,9 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Confi
     if path is not None:
         if not path.is_file():
             raise ConfigError(f"config file {path} does not exist")
-        return _read(path.resolve(), require_table=False)
+        config = _read(path.resolve(), require_table=False)
+        assert config is not None  # a --config file needs no [tool.schemagen] table
+        return config
     directory = (start or Path.cwd()).resolve()
     for candidate in (directory, *directory.parents):
         pyproject = candidate / "pyproject.toml"
@@ -140,10 +142,12 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Confi
             if config is not None:
                 return config
     cwd = Path.cwd()
-    return Config(project_root=cwd, schemas=(cwd / "schemas").resolve(), out=(cwd / "generated").resolve())
+    return Config(
+        project_root=cwd, schemas=(cwd / "schemas").resolve(), out=(cwd / "generated").resolve()
+    )
 
 
-def _read(path: Path, *, require_table: bool) -> Any:
+def _read(path: Path, *, require_table: bool) -> Config | None:
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:

@@ -96,7 +96,12 @@ class Summary:
     files: int
 
     def to_json(self) -> dict[str, int]:
-        return {"errors": self.errors, "warnings": self.warnings, "infos": self.infos, "files": self.files}
+        return {
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "infos": self.infos,
+            "files": self.files,
+        }
 
 
 def summarize(diagnostics: Iterable[Diagnostic], files: int) -> Summary:

@@ -32,7 +32,11 @@ KNOWN_DIALECTS: Mapping[str, str] = {
 def normalize_dialect(uri: str) -> str | None:
     """The canonical dialect URI for `uri` (tolerating a trailing '#' or http/https), or None."""
     bare = urldefrag(uri.strip()).url.rstrip("/")
-    for candidate in (bare, bare.replace("https://", "http://", 1), bare.replace("http://", "https://", 1)):
+    for candidate in (
+        bare,
+        bare.replace("https://", "http://", 1),
+        bare.replace("http://", "https://", 1),
+    ):
         if candidate in KNOWN_DIALECTS:
             return candidate
     return None
@@ -135,12 +139,25 @@ def load_file(path: Path, root: Path) -> tuple[SchemaDocument | None, tuple[Diag
     try:
         data = path.read_bytes()
     except OSError as error:
-        return None, (Diagnostic("load/unreadable", Severity.ERROR, f"cannot read file: {error.strerror}", Location(display)),)
+        return None, (
+            Diagnostic(
+                "load/unreadable",
+                Severity.ERROR,
+                f"cannot read file: {error.strerror}",
+                Location(display),
+            ),
+        )
     try:
         parsed = parse_document(data, yaml_syntax=path.suffix in (".yaml", ".yml"))
     except ParseError as error:
         return None, (
-            Diagnostic(error.rule, Severity.ERROR, error.message, Location(display, error.line, error.column), error.hint),
+            Diagnostic(
+                error.rule,
+                Severity.ERROR,
+                error.message,
+                Location(display, error.line, error.column),
+                error.hint,
+            ),
         )
     diagnostics = [
         Diagnostic(w.rule, Severity.WARNING, w.message, Location(display, w.line, w.column), w.hint)
@@ -174,8 +191,10 @@ def load_file(path: Path, root: Path) -> tuple[SchemaDocument | None, tuple[Diag
     return document, tuple(diagnostics)
 
 
-def with_dialect(document: SchemaDocument, default_dialect: str) -> tuple[SchemaDocument, Diagnostic | None]:
-    """Settle the dialect: a missing or unknown `$schema` falls back to the default, with a diagnostic."""
+def with_dialect(
+    document: SchemaDocument, default_dialect: str
+) -> tuple[SchemaDocument, Diagnostic | None]:
+    """Settle the dialect: a missing or unknown `$schema` falls back to the default (diagnosed)."""
     if document.dialect:
         return document, None
     from dataclasses import replace

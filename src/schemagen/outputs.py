@@ -67,7 +67,9 @@ class Manifest:
 
     def outputs_of(self, sources: Iterable[str]) -> tuple[str, ...]:
         wanted = set(sources)
-        return tuple(sorted(path for path, entry in self.files.items() if wanted & set(entry.sources)))
+        return tuple(
+            sorted(path for path, entry in self.files.items() if wanted & set(entry.sources))
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -82,7 +84,11 @@ class Manifest:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Manifest:
         files = {
-            str(path): ManifestEntry(str(entry["sha256"]), tuple(entry.get("sources", ())), str(entry.get("kind", "other")))
+            str(path): ManifestEntry(
+                str(entry["sha256"]),
+                tuple(entry.get("sources", ())),
+                str(entry.get("kind", "other")),
+            )
             for path, entry in data.get("files", {}).items()
         }
         return cls(files, {str(k): str(v) for k, v in data.get("inputs", {}).items()})
@@ -101,7 +107,7 @@ def manifest_file(manifest: Manifest) -> GeneratedFile:
 
 
 def read_manifest(out_dir: Path) -> Manifest | None:
-    """The manifest of an existing output directory, or None if there is none or it is unreadable."""
+    """The manifest of an existing output directory, or None if absent or unreadable."""
     try:
         data = json.loads((out_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -144,7 +150,9 @@ def compute_drift(out_dir: Path, files: Iterable[GeneratedFile]) -> Drift:
     present = existing_files(out_dir)
     added = sorted(p for p in wanted if p not in present)
     removed = sorted(p for p in present if p not in wanted)
-    changed = sorted(p for p in wanted if p in present and present[p].read_bytes() != wanted[p].content)
+    changed = sorted(
+        p for p in wanted if p in present and present[p].read_bytes() != wanted[p].content
+    )
     return Drift(tuple(added), tuple(changed), tuple(removed))
 
 
@@ -221,7 +229,11 @@ class StageResult:
 def drift_diagnostics(out_dir: Path, drift: Drift, display: str) -> tuple[Diagnostic, ...]:
     """One `schema-first/drift` error per output file that differs from what would be generated."""
     found = []
-    for reason, paths in (("missing", drift.added), ("differs from the schemas", drift.changed), ("has no source", drift.removed)):
+    for reason, paths in (
+        ("missing", drift.added),
+        ("differs from the schemas", drift.changed),
+        ("has no source", drift.removed),
+    ):
         for path in paths:
             found.append(
                 Diagnostic(
@@ -229,7 +241,8 @@ def drift_diagnostics(out_dir: Path, drift: Drift, display: str) -> tuple[Diagno
                     Severity.ERROR,
                     f"generated file {reason}",
                     Location(f"{display}/{path}"),
-                    "run `schemagen generate` and commit the result; never edit generated files by hand",
+                    "run `schemagen generate` and commit the result; "
+                    "never edit generated files by hand",
                 )
             )
     return tuple(found)
@@ -253,5 +266,7 @@ def subtree(files: Iterable[GeneratedFile], prefix: str) -> tuple[GeneratedFile,
     """The files under `prefix/`, with paths relative to it (to write one part of the tree)."""
     cut = prefix.rstrip("/") + "/"
     return tuple(
-        GeneratedFile(f.path[len(cut) :], f.content, f.sources, f.kind) for f in files if f.path.startswith(cut)
+        GeneratedFile(f.path[len(cut) :], f.content, f.sources, f.kind)
+        for f in files
+        if f.path.startswith(cut)
     )

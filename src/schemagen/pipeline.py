@@ -88,7 +88,9 @@ class GenerateOutcome:
         return self.plan.diagnostics
 
     def drift_findings(self) -> tuple[Diagnostic, ...]:
-        return drift_diagnostics(self.plan.config.out, self.drift, self.plan.config.display(self.plan.config.out))
+        return drift_diagnostics(
+            self.plan.config.out, self.drift, self.plan.config.display(self.plan.config.out)
+        )
 
 
 def generate(config: Config, *, check: bool = False, clean: bool = False) -> GenerateOutcome:

@@ -16,7 +16,9 @@ from schemagen import __version__
 from schemagen.diagnostics import Diagnostic, Severity, sort_diagnostics, summarize
 
 FORMATS = ("text", "json", "sarif", "junit", "github")
-SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 INFORMATION_URI = "https://schemagen.dev"
 
 
@@ -39,7 +41,9 @@ _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.IN
 _BOLD, _RESET = "\033[1m", "\033[0m"
 
 
-def render_text(diagnostics: Sequence[Diagnostic], files: int, *, color: bool = False, notes: Sequence[str] = ()) -> str:
+def render_text(
+    diagnostics: Sequence[Diagnostic], files: int, *, color: bool = False, notes: Sequence[str] = ()
+) -> str:
     lines: list[str] = []
     for d in sort_diagnostics(diagnostics):
         severity = d.severity.value
@@ -72,7 +76,11 @@ _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.I
 
 
 def render_sarif(
-    diagnostics: Sequence[Diagnostic], files: int, *, rule_docs: RuleLookup = _no_docs, notes: Sequence[str] = ()
+    diagnostics: Sequence[Diagnostic],
+    files: int,
+    *,
+    rule_docs: RuleLookup = _no_docs,
+    notes: Sequence[str] = (),
 ) -> str:
     ordered = sort_diagnostics(diagnostics)
     rule_ids = sorted({d.rule for d in ordered})
@@ -98,50 +106,97 @@ def render_sarif(
             "message": {"text": message},
         }
         if d.location.file is not None:
-            physical: dict[str, object] = {"artifactLocation": {"uri": d.location.file.replace("\\", "/")}}
+            physical: dict[str, object] = {
+                "artifactLocation": {"uri": d.location.file.replace("\\", "/")}
+            }
             if d.location.line is not None:
-                physical["region"] = {"startLine": d.location.line, "startColumn": d.location.column or 1}
+                physical["region"] = {
+                    "startLine": d.location.line,
+                    "startColumn": d.location.column or 1,
+                }
             location: dict[str, object] = {"physicalLocation": physical}
             if d.location.pointer is not None:
-                location["logicalLocations"] = [{"fullyQualifiedName": d.location.pointer or "/", "kind": "member"}]
+                location["logicalLocations"] = [
+                    {"fullyQualifiedName": d.location.pointer or "/", "kind": "member"}
+                ]
             result["locations"] = [location]
         results.append(result)
     run: dict[str, object] = {
-        "tool": {"driver": {"name": "schemagen", "version": __version__, "informationUri": INFORMATION_URI, "rules": rules}},
+        "tool": {
+            "driver": {
+                "name": "schemagen",
+                "version": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": rules,
+            }
+        },
         "results": results,
         "columnKind": "unicodeCodePoints",
     }
     if notes:
         run["invocations"] = [
-            {"executionSuccessful": True, "toolExecutionNotifications": [{"message": {"text": n}, "level": "note"} for n in notes]}
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [
+                    {"message": {"text": n}, "level": "note"} for n in notes
+                ],
+            }
         ]
-    return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(
+            {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]},
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
 
 
-def render_junit(diagnostics: Sequence[Diagnostic], files: Iterable[str], *, suite: str = "schemagen") -> str:
+def render_junit(
+    diagnostics: Sequence[Diagnostic], files: Iterable[str], *, suite: str = "schemagen"
+) -> str:
     """One testcase per file checked; each error finding is a failure, warnings go to system-out."""
     ordered = sort_diagnostics(diagnostics)
     by_file: dict[str, list[Diagnostic]] = {}
     for d in ordered:
         by_file.setdefault(d.location.file or "<corpus>", []).append(d)
     names = sorted(set(files) | set(by_file))
-    failures = sum(1 for name in names if any(d.severity is Severity.ERROR for d in by_file.get(name, ())))
-    root = ElementTree.Element("testsuites", name=suite, tests=str(len(names)), failures=str(failures), errors="0")
-    testsuite = ElementTree.SubElement(root, "testsuite", name=suite, tests=str(len(names)), failures=str(failures), errors="0", skipped="0")
+    failures = sum(
+        1 for name in names if any(d.severity is Severity.ERROR for d in by_file.get(name, ()))
+    )
+    root = ElementTree.Element(
+        "testsuites", name=suite, tests=str(len(names)), failures=str(failures), errors="0"
+    )
+    testsuite = ElementTree.SubElement(
+        root,
+        "testsuite",
+        name=suite,
+        tests=str(len(names)),
+        failures=str(failures),
+        errors="0",
+        skipped="0",
+    )
     for name in names:
         case = ElementTree.SubElement(testsuite, "testcase", name=name, classname=suite)
         found = by_file.get(name, [])
         errors = [d for d in found if d.severity is Severity.ERROR]
         if errors:
             failure = ElementTree.SubElement(
-                case, "failure", message=f"{len(errors)} error(s): {errors[0].message}", type=errors[0].rule
+                case,
+                "failure",
+                message=f"{len(errors)} error(s): {errors[0].message}",
+                type=errors[0].rule,
             )
             failure.text = "\n".join(str(d) for d in errors)
         others = [d for d in found if d.severity is not Severity.ERROR]
         if others:
             ElementTree.SubElement(case, "system-out").text = "\n".join(str(d) for d in others)
     ElementTree.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        + ElementTree.tostring(root, encoding="unicode")
+        + "\n"
+    )
 
 
 def _escape_data(text: str) -> str:

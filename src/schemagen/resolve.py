@@ -116,13 +116,17 @@ class Corpus:
     def references_from(self, document: SchemaDocument) -> tuple[Reference, ...]:
         return tuple(r for r in self.references if r.site.document.path == document.path)
 
-    def validator(self, document: SchemaDocument, pointer: str = "") -> jsonschema.protocols.Validator:
-        """A validator for the (sub)schema at `pointer`, resolving refs through the corpus registry."""
+    def validator(
+        self, document: SchemaDocument, pointer: str = ""
+    ) -> jsonschema.protocols.Validator:
+        """A validator for the (sub)schema at `pointer`; refs resolve through the corpus registry."""
         uri = self.uri_of(document)
         schema: Any = {"$ref": f"{uri}#{pointer}"} if pointer else document.contents
         if pointer:
             schema = {"$schema": document.dialect, **schema}
-        cls = jsonschema.validators.validator_for({"$schema": document.dialect}, default=jsonschema.Draft202012Validator)
+        cls = jsonschema.validators.validator_for(
+            {"$schema": document.dialect}, default=jsonschema.Draft202012Validator
+        )
         registry = self.registry
         if not pointer and uri != document.file_uri:
             registry = registry.with_resource(document.file_uri, _resource(document))
@@ -154,7 +158,9 @@ def _index_document(document: SchemaDocument, index: _Index) -> Iterator[tuple[s
         id_key = "id" if document.dialect == DRAFT4 else "$id"
         declared = schema.get(id_key)
         if isinstance(declared, str):
-            absolute = join_uri(node.base_uri, declared) if declared.startswith("#") else node.base_uri
+            absolute = (
+                join_uri(node.base_uri, declared) if declared.startswith("#") else node.base_uri
+            )
             url, fragment = urldefrag(absolute)
             if fragment and not fragment.startswith("/"):
                 index.anchors.setdefault((url, fragment), node.pointer)  # draft-06/07 "#name" ids
@@ -212,14 +218,20 @@ class _Resolver:
                     self.external[uri] = document
                     self.aliases.setdefault(uri, document)
                     for pointer, ref, base in _index_document(document, self.index):
-                        del pointer, ref, base  # remote documents' own refs resolve lazily in jsonschema
+                        del (
+                            pointer,
+                            ref,
+                            base,
+                        )  # remote documents' own refs resolve lazily in jsonschema
                     return document, ""
         return None
 
     def locate(self, uri: str, fragment: str) -> RefTarget | str:
         """A target, or the reason there is none."""
         if uri in METASCHEMAS or uri.rstrip("#") in METASCHEMAS:
-            return RefTarget(uri + ("#" + fragment if fragment else ""), None, fragment, metaschema=True)
+            return RefTarget(
+                uri + ("#" + fragment if fragment else ""), None, fragment, metaschema=True
+            )
         found = self.document_for(uri)
         if found is None:
             return "no schema has this URI"
@@ -251,7 +263,9 @@ class _Resolver:
             path_outcome = self.locate(path_uri, unquote(path_fragment))
             if isinstance(path_outcome, RefTarget) and path_outcome.document is not None:
                 self.aliases.setdefault(uri, path_outcome.document)
-                target = RefTarget(path_outcome.uri, path_outcome.document, path_outcome.pointer, via_path=True)
+                target = RefTarget(
+                    path_outcome.uri, path_outcome.document, path_outcome.pointer, via_path=True
+                )
                 return Reference(site, target), document.diagnostic(
                     "ref/resolved-by-path",
                     Severity.WARNING,
@@ -273,18 +287,29 @@ class _Resolver:
                     Severity.ERROR,
                     f"{site.ref!r} leaves the schemas root (to {display_path(path)})",
                     site.pointer,
-                    "schemagen resolves refs only inside the schemas root; move the schema in or use --map",
+                    "schemagen resolves refs only inside the schemas root; "
+                    "move the schema in or use --map",
                 )
-            where = f"no such file under {display_path(self.root)}/" if not path.exists() else reason
+            where = (
+                f"no such file under {display_path(self.root)}/" if not path.exists() else reason
+            )
             return document.diagnostic(
-                "ref/unresolvable", Severity.ERROR, f"cannot resolve {site.ref!r} ({where})", site.pointer,
+                "ref/unresolvable",
+                Severity.ERROR,
+                f"cannot resolve {site.ref!r} ({where})",
+                site.pointer,
                 "check the relative path from this file",
             )
-        if parsed.scheme in ("http", "https") and self.mapped_path(uri) is None and uri not in self.index.uris:
+        if (
+            parsed.scheme in ("http", "https")
+            and self.mapped_path(uri) is None
+            and uri not in self.index.uris
+        ):
             return document.diagnostic(
                 "ref/remote-unmapped",
                 Severity.ERROR,
-                f"{site.ref!r} is a remote URI and no local mapping serves it (schemagen never fetches)",
+                f"{site.ref!r} is a remote URI and no local mapping serves it "
+                "(schemagen never fetches)",
                 site.pointer,
                 f"map its prefix to a local directory: --map {parsed.scheme}://{parsed.netloc}/=DIR",
             )
@@ -292,7 +317,11 @@ class _Resolver:
         if mapped is not None and reason == "no schema has this URI":
             reason = f"mapped to {display_path(mapped[1])}, which does not exist"
         return document.diagnostic(
-            "ref/unresolvable", Severity.ERROR, f"cannot resolve {site.ref!r} ({reason})", site.pointer, None
+            "ref/unresolvable",
+            Severity.ERROR,
+            f"cannot resolve {site.ref!r} ({reason})",
+            site.pointer,
+            None,
         )
 
 
@@ -321,7 +350,7 @@ def _duplicate_ids(documents: tuple[SchemaDocument, ...], index: _Index) -> list
 
 
 def compile_corpus(config: Config) -> Corpus:
-    """Load and resolve the configured schemas directory. Raises FileNotFoundError if it is missing."""
+    """Load and resolve the configured schemas directory (FileNotFoundError if missing)."""
     loaded = load_corpus(config.schemas, config.default_dialect)
     index = _Index()
     for document in loaded.documents:
@@ -377,7 +406,8 @@ def _build_registry(documents: tuple[SchemaDocument, ...], resolver: _Resolver) 
             document.diagnostic(
                 "schema/malformed",
                 Severity.ERROR,
-                "a keyword that holds subschemas holds something else; refs into this file cannot resolve",
+                "a keyword that holds subschemas holds something else; "
+                "refs into this file cannot resolve",
                 "",
                 "run `schemagen validate` for the metaschema errors that say where",
             )
@@ -391,10 +421,10 @@ def _build_registry(documents: tuple[SchemaDocument, ...], resolver: _Resolver) 
             pairs.append((uri, resource))
 
     def retrieve(uri: str) -> Resource[Any]:
-        # Remote documents that a mapped document itself refers to: served by the map, never fetched.
+        # Remote documents a mapped document refers to: served by the map, never fetched.
         found = resolver.document_for(urldefrag(uri).url)
         if found is None:
-            raise referencing.exceptions.NoSuchResource(ref=uri)
+            raise referencing.exceptions.NoSuchResource(ref=uri)  # type: ignore[call-arg]
         return _resource(found[0])
 
     registry: Registry[Any] = Registry(retrieve=retrieve).with_resources(pairs)  # type: ignore[call-arg]

@@ -213,7 +213,8 @@ def decode_bytes(data: bytes) -> tuple[str, tuple[ParseError, ...]]:
                 "file starts with a UTF-8 byte order mark",
                 1,
                 1,
-                "JSON text must not begin with a BOM (RFC 8259 section 8.1); save the file without it",
+                "JSON text must not begin with a BOM (RFC 8259 section 8.1); "
+                "save the file without it",
             ),
         )
     try:
@@ -270,7 +271,9 @@ def _parse_json(text: str) -> ParsedDocument:
     try:
         value = json.loads(text, object_pairs_hook=_reject_duplicates)
     except json.JSONDecodeError as error:
-        raise ParseError("load/syntax", f"invalid JSON: {error.msg}", error.lineno, error.colno) from None
+        raise ParseError(
+            "load/syntax", f"invalid JSON: {error.msg}", error.lineno, error.colno
+        ) from None
     except _DuplicateKey:
         pointer, (line, column) = source_map.duplicate_keys()[0]
         raise ParseError(
@@ -296,7 +299,9 @@ def _parse_yaml(text: str) -> ParsedDocument:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise ParseError("load/syntax", f"invalid YAML: {error.problem or error}", line, column) from None
+        raise ParseError(
+            "load/syntax", f"invalid YAML: {error.problem or error}", line, column
+        ) from None
     except yaml.YAMLError as error:
         raise ParseError("load/syntax", f"invalid YAML: {error}") from None
     except RecursionError:
@@ -340,11 +345,14 @@ class _YamlBuilder:
                     f"YAML aliases expand to more than {MAX_YAML_NODES:,} nodes",
                     node.start_mark.line + 1,
                     node.start_mark.column + 1,
-                    "anchors and aliases that multiply are a denial-of-service attack, not a schema",
+                    "anchors and aliases that multiply are a denial-of-service attack, "
+                    "not a schema",
                 )
             if len(ancestors) > MAX_DEPTH:
                 raise _too_deep()
-            self._positions.setdefault(pointer, (node.start_mark.line + 1, node.start_mark.column + 1))
+            self._positions.setdefault(
+                pointer, (node.start_mark.line + 1, node.start_mark.column + 1)
+            )
             if id(node) in ancestors:
                 raise ParseError(
                     "load/yaml-recursive",
@@ -367,7 +375,9 @@ class _YamlBuilder:
                             "YAML parsers disagree on which duplicate wins; keep one",
                         )
                     mapping[key] = None
-                    todo.append((value_node, join_pointer(pointer, key), _setter(mapping, key), inner))
+                    todo.append(
+                        (value_node, join_pointer(pointer, key), _setter(mapping, key), inner)
+                    )
             elif isinstance(node, yaml.SequenceNode):
                 items: list[Any] = [None] * len(node.value)
                 store(items)

@@ -32,9 +32,13 @@ SINGLE_SCHEMA = frozenset(
     }
 )
 SCHEMA_ARRAYS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems", "items"})
-SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies"})
+SCHEMA_MAPS = frozenset(
+    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies"}
+)
 INSTANCE_KEYWORDS = frozenset({"enum", "const", "default", "examples"})
-SCHEMA_HINT_KEYS = frozenset({"$ref", "type", "properties", "allOf", "anyOf", "oneOf", "items", "enum", "const"})
+SCHEMA_HINT_KEYS = frozenset(
+    {"$ref", "type", "properties", "allOf", "anyOf", "oneOf", "items", "enum", "const"}
+)
 
 DRAFT4 = "http://json-schema.org/draft-04/schema"
 
@@ -85,21 +89,34 @@ def iter_schemas(contents: Mapping[str, Any], base_uri: str, dialect: str) -> It
             if keyword in INSTANCE_KEYWORDS or keyword.startswith("x-"):
                 continue
             if keyword in SCHEMA_MAPS and isinstance(value, Mapping):
-                children.extend((v, join_pointer(here, k), base, via_unknown) for k, v in value.items() if isinstance(v, Mapping | bool))
+                children.extend(
+                    (v, join_pointer(here, k), base, via_unknown)
+                    for k, v in value.items()
+                    if isinstance(v, Mapping | bool)
+                )
             elif keyword in SCHEMA_ARRAYS and isinstance(value, list):
-                children.extend((v, join_pointer(here, i), base, via_unknown) for i, v in enumerate(value))
+                children.extend(
+                    (v, join_pointer(here, i), base, via_unknown) for i, v in enumerate(value)
+                )
             elif keyword in SINGLE_SCHEMA and isinstance(value, Mapping | bool):
                 children.append((value, here, base, via_unknown))
-            elif not keyword.startswith("$") and keyword not in SINGLE_SCHEMA | SCHEMA_ARRAYS | SCHEMA_MAPS:
+            elif (
+                not keyword.startswith("$")
+                and keyword not in SINGLE_SCHEMA | SCHEMA_ARRAYS | SCHEMA_MAPS
+            ):
                 # An unknown keyword: walk values that look like schemas.
                 if _looks_like_schema(value):
                     children.append((value, here, base, True))
                 elif isinstance(value, Mapping):
                     children.extend(
-                        (v, join_pointer(here, k), base, True) for k, v in value.items() if _looks_like_schema(v)
+                        (v, join_pointer(here, k), base, True)
+                        for k, v in value.items()
+                        if _looks_like_schema(v)
                     )
                 elif isinstance(value, list):
                     children.extend(
-                        (v, join_pointer(here, i), base, True) for i, v in enumerate(value) if _looks_like_schema(v)
+                        (v, join_pointer(here, i), base, True)
+                        for i, v in enumerate(value)
+                        if _looks_like_schema(v)
                     )
         todo.extend(reversed(children))
