@@ -119,7 +119,7 @@ class Corpus:
     def validator(
         self, document: SchemaDocument, pointer: str = ""
     ) -> jsonschema.protocols.Validator:
-        """A validator for the (sub)schema at `pointer`; refs resolve through the corpus registry."""
+        """A validator for the (sub)schema at `pointer`; refs resolve via the corpus registry."""
         uri = self.uri_of(document)
         schema: Any = {"$ref": f"{uri}#{pointer}"} if pointer else document.contents
         if pointer:
