@@ -18,7 +18,7 @@ SHARED_CORPORA = REPO_ROOT.parent / "shared" / "corpora"
 
 @pytest.fixture(scope="session")
 def schemas_dir() -> Path:
-    """The repository's own corpus (relative to the cwd, so the Pants sandbox copy is used there)."""
+    """The repository's own corpus, relative to the cwd (the Pants sandbox copy there)."""
     path = Path("schemas")
     assert path.is_dir(), "run tests from the repository root (or through Pants)"
     return path

@@ -348,7 +348,7 @@ class _YamlBuilder:
                     "anchors and aliases that multiply are a denial-of-service attack, "
                     "not a schema",
                 )
-            if len(ancestors) > MAX_DEPTH:
+            if len(ancestors) >= MAX_DEPTH:
                 raise _too_deep()
             self._positions.setdefault(
                 pointer, (node.start_mark.line + 1, node.start_mark.column + 1)
