@@ -75,7 +75,7 @@ def test_findings_are_exit_1_and_json_is_contract_shaped(
         "severity": "error",
         "file": "schemas/A.schema.json",
         "line": 3,
-        "column": 23,
+        "column": 22,
         "pointer": "/allOf/0/$ref",
         "message": finding["message"],
         "hint": finding["hint"],
