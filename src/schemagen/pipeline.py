@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from schemagen.config import Config
-from schemagen.diagnostics import Diagnostic, has_errors
+from schemagen.diagnostics import Diagnostic, Location, has_errors, sort_diagnostics
 from schemagen.outputs import (
     Drift,
     GeneratedFile,
@@ -119,5 +119,16 @@ def run_ci(config: Config, *, rules: Sequence[str] = ()) -> CiOutcome:
 
     result = plan(config)
     governed = run_governance(result, select=rules)
-    diagnostics = list(result.diagnostics) + list(governed.diagnostics)
-    return CiOutcome(result, tuple(diagnostics), governed.notes)
+    diagnostics = merge_findings(result.diagnostics, governed.diagnostics)
+    return CiOutcome(result, diagnostics, governed.notes)
+
+
+def merge_findings(*groups: Sequence[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """One finding per rule and place: stages and governance may see the same defect."""
+    merged: dict[tuple[str, Location], Diagnostic] = {}
+    for diagnostic in (d for group in groups for d in group):
+        key = (diagnostic.rule, diagnostic.location)
+        kept = merged.get(key)
+        if kept is None or diagnostic.severity.rank < kept.severity.rank:
+            merged[key] = diagnostic
+    return sort_diagnostics(merged.values())
