@@ -241,4 +241,5 @@ def load_corpus(root: Path, default_dialect: str) -> LoadResult:
             if dialect_problem:
                 diagnostics.append(dialect_problem)
             documents.append(document)
+    documents.sort(key=lambda d: d.relpath)
     return LoadResult(root.resolve(), tuple(documents), tuple(diagnostics), seen)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from schemagen.cache import load_cached_run, store_run
 from schemagen.config import Config
 from schemagen.diagnostics import Diagnostic, Location, has_errors, sort_diagnostics
+from schemagen.graph import SchemaGraph
 from schemagen.outputs import (
     Drift,
     GeneratedFile,
@@ -26,9 +27,6 @@ from schemagen.outputs import (
     write_tree,
 )
 from schemagen.resolve import Corpus, compile_corpus
-
-if TYPE_CHECKING:
-    from schemagen.graph import SchemaGraph
 
 
 @dataclass(frozen=True)
@@ -47,34 +45,52 @@ class Plan:
         return tuple(d.display for d in self.corpus.documents)
 
 
-def plan(config: Config, *, corpus: Corpus | None = None) -> Plan:
-    """Compute the generated tree. Stages run only if the corpus validates without errors."""
-    from schemagen.assemble import assemble_corpus
-    from schemagen.backstage import generate_backstage
-    from schemagen.graph import build_graph, graph_outputs
-    from schemagen.pygen import generate_python
-    from schemagen.validate import validate_corpus
+def plan(config: Config, *, corpus: Corpus | None = None, use_cache: bool = False) -> Plan:
+    """Compute the generated tree. Stages run only if the corpus validates without errors.
+
+    With `use_cache`, a run whose inputs, configuration and schemagen code are unchanged since
+    the last `generate` reuses that output (see schemagen.cache); `--check` and `ci` never do.
+    """
+    from schemagen.graph import build_graph
 
     corpus = corpus if corpus is not None else compile_corpus(config)
-    diagnostics = list(validate_corpus(corpus))
-    graph = build_graph(corpus)
-    files: list[GeneratedFile] = []
-    if not has_errors(diagnostics):
-        previous = read_manifest(config.out)
-        for result in (
-            assemble_corpus(corpus),
-            graph_outputs(graph),
-            generate_python(corpus, graph, previous=previous, out_dir=config.out),
-            generate_backstage(corpus),
-        ):
-            files.extend(result.files)
-            diagnostics.extend(result.diagnostics)
     inputs = {document.relpath: document.sha256 for document in corpus.documents}
+    graph = build_graph(corpus)
+    cached = load_cached_run(config, inputs) if use_cache else None
+    if cached is not None:
+        manifest = read_manifest(config.out) or build_manifest(cached.files, inputs)
+        return Plan(config, corpus, graph, cached.files, manifest, cached.diagnostics)
+    diagnostics, files = _run_stages(config, corpus, graph)
     manifest = build_manifest(files, inputs)
     if files:
         files.append(manifest_file(manifest))
     files.sort(key=lambda f: f.path)
     return Plan(config, corpus, graph, tuple(files), manifest, tuple(diagnostics))
+
+
+def _run_stages(
+    config: Config, corpus: Corpus, graph: SchemaGraph
+) -> tuple[list[Diagnostic], list[GeneratedFile]]:
+    from schemagen.assemble import assemble_corpus
+    from schemagen.backstage import generate_backstage
+    from schemagen.graph import graph_outputs
+    from schemagen.pygen import generate_python
+    from schemagen.validate import validate_corpus
+
+    diagnostics = list(validate_corpus(corpus))
+    files: list[GeneratedFile] = []
+    if has_errors(diagnostics):
+        return diagnostics, files
+    previous = read_manifest(config.out)
+    for result in (
+        assemble_corpus(corpus),
+        graph_outputs(graph),
+        generate_python(corpus, graph, previous=previous, out_dir=config.out),
+        generate_backstage(corpus),
+    ):
+        files.extend(result.files)
+        diagnostics.extend(result.diagnostics)
+    return diagnostics, files
 
 
 @dataclass(frozen=True)
@@ -97,12 +113,11 @@ def generate(config: Config, *, check: bool = False, clean: bool = False) -> Gen
     """Run the pipeline. Writes only when the corpus has no errors and something changed."""
     if clean and not check and config.out.exists():
         shutil.rmtree(config.out)
-    result = plan(config)
-    if has_errors(result.diagnostics):
-        return GenerateOutcome(result, compute_drift(config.out, result.files), wrote=False)
-    if check:
+    result = plan(config, use_cache=not check)
+    if has_errors(result.diagnostics) or check:
         return GenerateOutcome(result, compute_drift(config.out, result.files), wrote=False)
     drift = write_tree(config.out, result.files)
+    store_run(config, result.manifest.inputs, result.files, result.diagnostics)
     return GenerateOutcome(result, drift, wrote=not drift.clean)
 
 

@@ -120,16 +120,10 @@ class Corpus:
         self, document: SchemaDocument, pointer: str = ""
     ) -> jsonschema.protocols.Validator:
         """A validator for the (sub)schema at `pointer`; refs resolve via the corpus registry."""
-        uri = self.uri_of(document)
-        schema: Any = {"$ref": f"{uri}#{pointer}"} if pointer else document.contents
-        if pointer:
-            schema = {"$schema": document.dialect, **schema}
-        cls = jsonschema.validators.validator_for(
-            {"$schema": document.dialect}, default=jsonschema.Draft202012Validator
-        )
+        # Always by reference, so the schema's own base URI (its $id or file) applies to its refs.
+        schema = {"$schema": document.dialect, "$ref": f"{self.uri_of(document)}#{pointer}"}
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
         registry = self.registry
-        if not pointer and uri != document.file_uri:
-            registry = registry.with_resource(document.file_uri, _resource(document))
         return cls(schema, registry=registry, format_checker=cls.FORMAT_CHECKER)
 
 
@@ -150,9 +144,11 @@ class _Index:
     file_uris: dict[str, SchemaDocument] = field(default_factory=dict)
 
 
-def _index_document(document: SchemaDocument, index: _Index) -> Iterator[tuple[str, str, str]]:
+def _index_document(
+    document: SchemaDocument, index: _Index, base_uri: str | None = None
+) -> Iterator[tuple[str, str, str]]:
     """Register a document's resources and anchors; yield its ref sites (pointer, ref, base)."""
-    for node in iter_schemas(document.contents, document.file_uri, document.dialect):
+    for node in iter_schemas(document.contents, base_uri or document.file_uri, document.dialect):
         schema = node.schema
         resource_uri = urldefrag(node.base_uri).url
         id_key = "id" if document.dialect == DRAFT4 else "$id"
@@ -385,40 +381,37 @@ def compile_corpus(config: Config) -> Corpus:
     )
 
 
-def _crawls(resource: Resource[Any]) -> bool:
-    """Whether referencing can index the resource (a malformed schema makes it raise)."""
-    try:
-        Registry().with_resource("urn:schemagen:probe", resource).crawl()
-    except Exception:  # noqa: BLE001 - any failure means the resource is unusable
-        return False
-    return True
-
-
 def _build_registry(documents: tuple[SchemaDocument, ...], resolver: _Resolver) -> Registry[Any]:
-    pairs: list[tuple[str, Resource[Any]]] = []
-    resources = {}
-    for document in documents:
-        resource = _resource(document)
-        if _crawls(resource):
-            resources[document.path] = resource
-            continue
-        resolver.external_problems.append(
-            document.diagnostic(
-                "schema/malformed",
-                Severity.ERROR,
-                "a keyword that holds subschemas holds something else; "
-                "refs into this file cannot resolve",
-                "",
-                "run `schemagen validate` for the metaschema errors that say where",
-            )
-        )
+    """One registry holding every document under each URI the resolver knows it by.
+
+    Each document is crawled (its embedded resources and anchors indexed) on its own, so one
+    that referencing cannot index is left out with a diagnostic instead of breaking the rest.
+    """
+    uris: dict[Path, list[str]] = {}
     for uri, document in resolver.index.uris.items():
-        if document.path in resources and "#" not in uri:
-            pairs.append((uri, resources[document.path]))
+        if "#" not in uri:
+            uris.setdefault(document.path, []).append(uri)
+    by_path = {document.path: document for document in documents}
     for uri, document in {**resolver.external, **resolver.aliases}.items():
-        resource = resources.get(document.path) or _resource(document)
-        if document.path in resources or _crawls(resource):
-            pairs.append((uri, resource))
+        by_path.setdefault(document.path, document)
+        uris.setdefault(document.path, []).append(uri)
+    crawled: list[Registry[Any]] = []
+    for path, document in by_path.items():
+        resource = _resource(document)
+        try:
+            pairs = [(uri, resource) for uri in dict.fromkeys(uris.get(path, ()))]
+            crawled.append(Registry().with_resources(pairs).crawl())
+        except Exception as error:  # noqa: BLE001 - referencing raises assorted errors here
+            resolver.external_problems.append(
+                document.diagnostic(
+                    "schema/malformed",
+                    Severity.WARNING,
+                    f"the referencing library cannot index this schema ({type(error).__name__}: "
+                    f"{error}); validation cannot follow $refs into it",
+                    "",
+                    "run `schemagen validate` for any metaschema errors",
+                )
+            )
 
     def retrieve(uri: str) -> Resource[Any]:
         # Remote documents a mapped document refers to: served by the map, never fetched.
@@ -427,5 +420,5 @@ def _build_registry(documents: tuple[SchemaDocument, ...], resolver: _Resolver) 
             raise referencing.exceptions.NoSuchResource(ref=uri)  # type: ignore[call-arg]
         return _resource(found[0])
 
-    registry: Registry[Any] = Registry(retrieve=retrieve).with_resources(pairs)  # type: ignore[call-arg]
-    return registry.combine(METASCHEMAS).crawl()
+    registry: Registry[Any] = Registry(retrieve=retrieve)  # type: ignore[call-arg]
+    return registry.combine(*crawled, METASCHEMAS)

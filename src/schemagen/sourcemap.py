@@ -23,7 +23,7 @@ import yaml
 MAX_DEPTH = 256
 """Deeper documents are rejected: every later stage walks schemas recursively."""
 
-MAX_YAML_NODES = 1_000_000
+MAX_YAML_NODES = 100_000
 """Alias expansion beyond this many nodes is a YAML bomb, not a schema."""
 
 

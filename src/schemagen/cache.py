@@ -1,0 +1,135 @@
+"""Whole-run cache: when nothing that determines the output changed, reuse the output as it is.
+
+The output of `generate` is a pure function of (the schemas' bytes, the configuration, the
+schemagen code that ran). The cache records a fingerprint of all three plus the sha256 of every
+file written; a later run whose fingerprint matches, and whose output directory still holds
+exactly those files, is a no-op. Anything else (an edited schema, a hand-edited output, a new
+schemagen) falls through to the real pipeline, so the cache can make a run faster but never
+different. It lives beside the output directory, not in it, so the committed tree never depends
+on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from schemagen import __version__
+from schemagen.config import Config
+from schemagen.diagnostics import Diagnostic, Location, Severity
+from schemagen.outputs import GeneratedFile, atomic_write, existing_files, sha256_bytes
+
+CACHE_VERSION = 1
+
+
+def cache_path(out_dir: Path) -> Path:
+    return out_dir.parent / f".{out_dir.name}.schemagen-cache.json"
+
+
+@cache
+def code_fingerprint() -> str:
+    """sha256 over schemagen's own modules, templates and shipped schemas."""
+    digest = hashlib.sha256(__version__.encode())
+    package = resources.files("schemagen")
+    stack = [package]
+    entries: list[tuple[str, bytes]] = []
+    while stack:
+        node = stack.pop()
+        for child in node.iterdir():
+            if child.is_dir():
+                if child.name != "__pycache__":
+                    stack.append(child)
+            elif child.name.endswith((".py", ".j2", ".json", ".yaml", ".typed")):
+                entries.append((str(child), child.read_bytes()))
+    for name, data in sorted(entries):
+        digest.update(name.rsplit("schemagen", 1)[-1].encode())
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def run_fingerprint(config: Config, inputs: Mapping[str, str]) -> str:
+    settings = {
+        "schemas": str(config.schemas),
+        "out": str(config.out),
+        "url_map": [(m.prefix, str(m.directory)) for m in config.url_map],
+        "default_dialect": config.default_dialect,
+        "base_uri": config.base_uri,
+        "constants": [(str(p), _file_digest(p)) for p in config.constants],
+        "sections": config.sections,
+    }
+    payload = json.dumps(
+        [code_fingerprint(), settings, sorted(inputs.items())], sort_keys=True, default=str
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _file_digest(path: Path) -> str | None:
+    try:
+        return sha256_bytes(path.read_bytes())
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True)
+class CachedRun:
+    files: tuple[GeneratedFile, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def _diagnostic_from_json(data: Mapping[str, Any]) -> Diagnostic:
+    location = Location(data.get("file"), data.get("line"), data.get("column"), data.get("pointer"))
+    return Diagnostic(
+        data["rule"], Severity(data["severity"]), data["message"], location, data.get("hint")
+    )
+
+
+def load_cached_run(config: Config, inputs: Mapping[str, str]) -> CachedRun | None:
+    """The previous run's output, if it is still exactly what this run would produce."""
+    try:
+        state = json.loads(cache_path(config.out).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(state, dict) or state.get("version") != CACHE_VERSION:
+        return None
+    if state.get("fingerprint") != run_fingerprint(config, inputs):
+        return None
+    recorded: dict[str, Any] = state.get("files", {})
+    present = existing_files(config.out)
+    if set(present) != set(recorded):
+        return None
+    files = []
+    for path, entry in sorted(recorded.items()):
+        content = present[path].read_bytes()
+        if sha256_bytes(content) != entry["sha256"]:
+            return None  # edited by hand: regenerate
+        files.append(GeneratedFile(path, content, tuple(entry["sources"]), entry["kind"]))
+    try:
+        diagnostics = tuple(_diagnostic_from_json(d) for d in state.get("diagnostics", []))
+    except (KeyError, ValueError, TypeError):
+        return None
+    return CachedRun(tuple(files), diagnostics)
+
+
+def store_run(
+    config: Config,
+    inputs: Mapping[str, str],
+    files: Sequence[GeneratedFile],
+    diagnostics: Sequence[Diagnostic],
+) -> None:
+    state = {
+        "version": CACHE_VERSION,
+        "fingerprint": run_fingerprint(config, inputs),
+        "files": {
+            f.path: {"sha256": f.sha256, "sources": list(f.sources), "kind": f.kind} for f in files
+        },
+        "diagnostics": [d.to_json() for d in diagnostics],
+    }
+    with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
+        atomic_write(cache_path(config.out), json.dumps(state, sort_keys=True).encode())
