@@ -42,6 +42,7 @@ from urllib.parse import unquote, urldefrag
 
 import jsonschema_specifications
 
+from schemagen.config import Config, ConfigError, matches_any
 from schemagen.diagnostics import Diagnostic, Severity, sort_diagnostics
 from schemagen.load import SchemaDocument, load_file, normalize_dialect, with_dialect
 from schemagen.outputs import GeneratedFile, StageResult, subtree, write_tree
@@ -926,15 +927,37 @@ def output_names(documents: Sequence[SchemaDocument]) -> dict[Path, str]:
     return names
 
 
+@dataclass(frozen=True)
+class AssembleSettings:
+    """`[tool.schemagen.assemble]`: `flatten` globs (relative to the schemas root; `**` spans
+    folders) name the schemas whose consumers need a flattened view. Every schema gets a bundle."""
+
+    flatten: tuple[str, ...] = ("**",)
+
+    @classmethod
+    def from_config(cls, config: Config) -> AssembleSettings:
+        section = config.section("assemble")
+        unknown = sorted(set(section) - {"flatten"})
+        if unknown:
+            raise ConfigError(f"[tool.schemagen.assemble] has unknown keys: {', '.join(unknown)}")
+        flatten = section.get("flatten", list(cls.flatten))
+        if not isinstance(flatten, list) or not all(isinstance(g, str) for g in flatten):
+            raise ConfigError("[tool.schemagen.assemble] flatten must be a list of globs")
+        return cls(tuple(flatten))
+
+    def wants_flat(self, relpath: str) -> bool:
+        return matches_any(relpath, self.flatten)
+
+
 def assemble_corpus(corpus: Corpus) -> StageResult:
-    """A bundle and a flattened view per corpus document, as generated files."""
+    """A bundle per corpus document and, where configured, a flattened view, as files."""
+    settings = AssembleSettings.from_config(corpus.config)
     resolution = Resolution(corpus)
     names = output_names(corpus.documents)
     files: list[GeneratedFile] = []
     diagnostics: list[Diagnostic] = []
     for document in corpus.documents:
         bundle = bundle_document(resolution, document)
-        flat = flatten_document(resolution, document)
         name = names[document.path]
         files.append(
             GeneratedFile(
@@ -944,12 +967,15 @@ def assemble_corpus(corpus: Corpus) -> StageResult:
                 "assembled",
             )
         )
+        diagnostics.extend(bundle.diagnostics)
+        if not settings.wants_flat(document.relpath):
+            continue
+        flat = flatten_document(resolution, document)
         files.append(
             GeneratedFile(
                 f"assembled/flat/{name}", canonical_json(flat.contents), flat.sources, "assembled"
             )
         )
-        diagnostics.extend(bundle.diagnostics)
         diagnostics.extend(flat.diagnostics)
     files.sort(key=lambda f: f.path)
     return StageResult(tuple(files), sort_diagnostics(diagnostics))

@@ -9,9 +9,11 @@ to the current directory.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +164,41 @@ def _read(path: Path, *, require_table: bool) -> Config | None:
     if not isinstance(table, Mapping):
         raise ConfigError(f"{path}: [tool.schemagen] must be a table")
     return config_from_table(table, path.parent, path)
+
+
+@lru_cache(maxsize=512)
+def _glob_regex(glob: str) -> re.Pattern[str]:
+    out = []
+    i = 0
+    glob = glob.strip("/") if glob not in ("", "/") else ""
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif glob[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def glob_match(path: str, glob: str) -> bool:
+    """Whether a POSIX relative path matches a glob (`**` spans directories; a directory glob
+    such as `legacy/` or `legacy` also matches everything below it)."""
+    if glob in (".", "./", "**"):
+        return True
+    if _glob_regex(glob).match(path):
+        return True
+    return _glob_regex(glob.rstrip("/") + "/**").match(path) is not None
+
+
+def matches_any(path: str, globs: Sequence[str]) -> bool:
+    return any(glob_match(path, g) for g in globs)

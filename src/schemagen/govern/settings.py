@@ -22,13 +22,11 @@ relative to the schemas root. `**` spans directories, `*` and `?` stay within on
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from schemagen.config import ConfigError
+from schemagen.config import ConfigError, glob_match, matches_any
 from schemagen.diagnostics import Severity
 
 TABLE = "[tool.schemagen.governance]"
@@ -160,40 +158,4 @@ def parse_settings(table: Mapping[str, Any]) -> GovernanceSettings:
         unused_roots=_strings(table, "unused_roots", DEFAULT_UNUSED_ROOTS),
     )
 
-
-@lru_cache(maxsize=512)
-def _glob_regex(glob: str) -> re.Pattern[str]:
-    out = []
-    i = 0
-    glob = glob.strip("/") if glob not in ("", "/") else ""
-    while i < len(glob):
-        if glob.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif glob.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif glob[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif glob[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(glob[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
-def glob_match(path: str, glob: str) -> bool:
-    """Whether a POSIX relative path matches a glob (`**` spans directories; a directory glob
-    such as `legacy/` or `legacy` also matches everything below it)."""
-    if glob in (".", "./", "**"):
-        return True
-    if _glob_regex(glob).match(path):
-        return True
-    return _glob_regex(glob.rstrip("/") + "/**").match(path) is not None
-
-
-def matches_any(path: str, globs: Sequence[str]) -> bool:
-    return any(glob_match(path, g) for g in globs)
+__all__ = ["GovernanceSettings", "glob_match", "matches_any", "parse_settings"]
