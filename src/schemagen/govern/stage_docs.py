@@ -241,10 +241,12 @@ _DOCS: tuple[tuple[str, Severity, str, str], ...] = (
     (
         "backstage/duplicate-entity",
         E,
-        "Two services declare the same Backstage entity (service name or topic).",
-        "Catalog entities are unique by kind and name.\n\nExample (fires): two x-infrastructure "
-        'blocks with "topics": ["entity.bond.lifecycle.events"].\nFix: give the services distinct '
-        "service_name values (or topics).",
+        "Two services declare the same Backstage Component (the same service name).",
+        "Catalog entities are unique by kind and name, so two x-infrastructure blocks that name "
+        "the same service would register one Component twice. (A topic that several services "
+        "share is declared once and referenced by the others.)\n\nExample (fires): two "
+        'x-infrastructure blocks with "service_name": "bond-service".\nFix: give the services '
+        "distinct service_name values.",
     ),
     (
         "backstage/invalid-infrastructure",
