@@ -20,6 +20,7 @@ import click
 from schemagen import __version__
 from schemagen.config import Config, ConfigError, load_config
 from schemagen.diagnostics import Diagnostic, has_errors
+from schemagen.reports import RuleDoc
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,6 +86,10 @@ FORMAT_OPTION = click.option(
 )
 
 
+def _no_rule_docs(rule: str) -> RuleDoc | None:
+    return None
+
+
 def _emit(
     ctx: Context,
     fmt: str,
@@ -94,8 +99,13 @@ def _emit(
     notes: Sequence[str] = (),
     suite: str = "schemagen",
 ) -> int:
-    from schemagen.govern import rule_docs
-    from schemagen.reports import render
+    from schemagen.reports import RuleLookup, render
+
+    rule_docs: RuleLookup = _no_rule_docs
+    if fmt == "sarif":  # only SARIF describes rules; the catalogue costs an import otherwise
+        from schemagen.govern import rule_docs as catalogue
+
+        rule_docs = catalogue
 
     output = render(
         fmt,

@@ -243,3 +243,23 @@ def load_corpus(root: Path, default_dialect: str) -> LoadResult:
             documents.append(document)
     documents.sort(key=lambda d: d.relpath)
     return LoadResult(root.resolve(), tuple(documents), tuple(diagnostics), seen)
+
+
+def input_digests(root: Path) -> dict[str, tuple[str, str]]:
+    """relpath -> (display path, sha256 of the bytes) of every file `load_corpus` would read.
+
+    What a cached run is keyed on: cheaper than loading, and the same set of files.
+    """
+    if not root.is_dir():
+        raise FileNotFoundError(f"schemas directory {display_path(root)} does not exist")
+    resolved = root.resolve()
+    digests: dict[str, tuple[str, str]] = {}
+    for path, problem in _walk(root):
+        if problem is not None or path.is_dir():
+            continue
+        relpath = os.path.relpath(path.resolve(), resolved).replace(os.sep, "/")
+        try:
+            digests[relpath] = (display_path(path), hashlib.sha256(path.read_bytes()).hexdigest())
+        except OSError:
+            digests[relpath] = (display_path(path), "unreadable")
+    return digests

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from schemagen.cache import load_cached_run, store_run
 from schemagen.config import Config
 from schemagen.diagnostics import Diagnostic, Location, has_errors, sort_diagnostics
-from schemagen.graph import SchemaGraph
+from schemagen.load import input_digests
 from schemagen.outputs import (
     Drift,
     GeneratedFile,
@@ -28,21 +30,34 @@ from schemagen.outputs import (
 )
 from schemagen.resolve import Corpus, compile_corpus
 
+if TYPE_CHECKING:
+    from schemagen.graph import SchemaGraph
+
 
 @dataclass(frozen=True)
 class Plan:
-    """Everything one run would produce, computed purely from the corpus (and the cache)."""
+    """Everything one run would produce, computed purely from the corpus (and the cache).
+
+    A plan served from the cache has not compiled the corpus; `corpus` and `graph` are then
+    computed on first use (governance and impact need them, a no-op `generate` does not).
+    """
 
     config: Config
-    corpus: Corpus
-    graph: SchemaGraph
     files: tuple[GeneratedFile, ...]
     manifest: Manifest
     diagnostics: tuple[Diagnostic, ...]
+    checked_files: tuple[str, ...]
+    compiled: Corpus | None = field(default=None, repr=False, compare=False)
 
-    @property
-    def checked_files(self) -> tuple[str, ...]:
-        return tuple(d.display for d in self.corpus.documents)
+    @cached_property
+    def corpus(self) -> Corpus:
+        return self.compiled if self.compiled is not None else compile_corpus(self.config)
+
+    @cached_property
+    def graph(self) -> SchemaGraph:
+        from schemagen.graph import build_graph
+
+        return build_graph(self.corpus)
 
 
 def plan(config: Config, *, corpus: Corpus | None = None, use_cache: bool = False) -> Plan:
@@ -51,21 +66,24 @@ def plan(config: Config, *, corpus: Corpus | None = None, use_cache: bool = Fals
     With `use_cache`, a run whose inputs, configuration and schemagen code are unchanged since
     the last `generate` reuses that output (see schemagen.cache); `--check` and `ci` never do.
     """
-    from schemagen.graph import build_graph
-
+    if use_cache and corpus is None:
+        inputs = input_digests(config.schemas)
+        cached = load_cached_run(
+            config, {relpath: digest for relpath, (_, digest) in inputs.items()}
+        )
+        if cached is not None:
+            manifest = read_manifest(config.out) or build_manifest(cached.files, {})
+            displays = tuple(display for display, _ in inputs.values())
+            return Plan(config, cached.files, manifest, cached.diagnostics, displays)
     corpus = corpus if corpus is not None else compile_corpus(config)
-    inputs = {document.relpath: document.sha256 for document in corpus.documents}
-    graph = build_graph(corpus)
-    cached = load_cached_run(config, inputs) if use_cache else None
-    if cached is not None:
-        manifest = read_manifest(config.out) or build_manifest(cached.files, inputs)
-        return Plan(config, corpus, graph, cached.files, manifest, cached.diagnostics)
-    diagnostics, files = _run_stages(config, corpus, graph)
-    manifest = build_manifest(files, inputs)
+    digests = {document.relpath: document.sha256 for document in corpus.documents}
+    result = Plan(config, (), Manifest(), (), tuple(d.display for d in corpus.documents), corpus)
+    diagnostics, files = _run_stages(config, corpus, result.graph)
+    manifest = build_manifest(files, digests)
     if files:
         files.append(manifest_file(manifest))
     files.sort(key=lambda f: f.path)
-    return Plan(config, corpus, graph, tuple(files), manifest, tuple(diagnostics))
+    return replace(result, files=tuple(files), manifest=manifest, diagnostics=tuple(diagnostics))
 
 
 def _run_stages(
