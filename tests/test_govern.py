@@ -202,7 +202,7 @@ class Project:
             manifest = build_manifest(generated, {d.relpath: d.sha256 for d in corpus.documents})
             generated.append(manifest_file(manifest))
         problems = (Diagnostic("schema/metaschema", Severity.ERROR, "broken"),) if errors else ()
-        return Plan(self.config, corpus, cast(Any, None), tuple(generated), manifest, problems)
+        return Plan.of(corpus, generated, manifest, problems)
 
     def govern(
         self, select: Sequence[str] = (), files: Sequence[GeneratedFile] = ()

@@ -5,13 +5,11 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any, cast
 
 import pytest
 
 from schemagen.config import Config
 from schemagen.govern import GovernanceResult, run_governance
-from schemagen.outputs import Manifest
 from schemagen.pipeline import Plan
 from schemagen.resolve import compile_corpus
 
@@ -25,7 +23,7 @@ def familiar(shared_corpora: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         project_root=project, schemas=shared_corpora / "familiar-v3", out=project / "generated"
     )
     corpus = compile_corpus(config)
-    return run_governance(Plan(config, corpus, cast(Any, None), (), Manifest(), ()))
+    return run_governance(Plan.of(corpus))
 
 
 def _at(result: GovernanceResult, rule: str) -> list[tuple[str, int | None, str]]:
@@ -98,7 +96,7 @@ def test_unnamed_literals_with_scopes_for_its_layout(shared_corpora: Path, tmp_p
         out=tmp_path / "generated",
         sections={"governance": {"magic_number_scopes": ["components/**"]}},
     )
-    plan = Plan(config, compile_corpus(config), cast(Any, None), (), Manifest(), ())
+    plan = Plan.of(compile_corpus(config))
     found = run_governance(plan, ["magic-numbers/unnamed-literal"]).diagnostics
     tension = [
         (d.location.line, d.location.pointer)

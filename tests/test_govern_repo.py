@@ -8,14 +8,13 @@ import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
 from schemagen.config import Config, load_config
 from schemagen.diagnostics import Severity
 from schemagen.govern import GovernanceResult, run_governance
-from schemagen.outputs import Manifest
 from schemagen.pipeline import Plan
 from schemagen.resolve import compile_corpus
 
@@ -37,7 +36,7 @@ def _config(root: Path) -> Config:
 
 def _govern(config: Config) -> GovernanceResult:
     corpus = compile_corpus(config)
-    plan = Plan(config, corpus, cast(Any, None), (), Manifest(), corpus.diagnostics)
+    plan = Plan.of(corpus, diagnostics=corpus.diagnostics)
     return run_governance(plan, CORPUS_RULES)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import jsonschema
 import pytest
@@ -12,7 +12,6 @@ import pytest
 from schemagen.config import Config
 from schemagen.diagnostics import Diagnostic, Location, Severity
 from schemagen.govern import rule_docs, run_governance
-from schemagen.outputs import Manifest
 from schemagen.pipeline import Plan
 from schemagen.reports import render
 from schemagen.resolve import compile_corpus
@@ -41,7 +40,7 @@ def test_governance_sarif_on_familiar_v3_validates(
         project_root=tmp_path, schemas=shared_corpora / "familiar-v3", out=tmp_path / "gen"
     )
     corpus = compile_corpus(config)
-    result = run_governance(Plan(config, corpus, cast(Any, None), (), Manifest(), ()))
+    result = run_governance(Plan.of(corpus))
     assert result.diagnostics and result.notes
     files = [d.display for d in corpus.documents]
     diagnostics = [*corpus.diagnostics, *result.diagnostics]

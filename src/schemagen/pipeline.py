@@ -49,6 +49,20 @@ class Plan:
     checked_files: tuple[str, ...]
     compiled: Corpus | None = field(default=None, repr=False, compare=False)
 
+    @classmethod
+    def of(
+        cls,
+        corpus: Corpus,
+        files: Sequence[GeneratedFile] = (),
+        manifest: Manifest | None = None,
+        diagnostics: Sequence[Diagnostic] = (),
+    ) -> Plan:
+        """A plan over an already compiled corpus (for library callers and tests)."""
+        checked = tuple(d.display for d in corpus.documents)
+        return cls(
+            corpus.config, tuple(files), manifest or Manifest(), tuple(diagnostics), checked, corpus
+        )
+
     @cached_property
     def corpus(self) -> Corpus:
         return self.compiled if self.compiled is not None else compile_corpus(self.config)
@@ -77,7 +91,7 @@ def plan(config: Config, *, corpus: Corpus | None = None, use_cache: bool = Fals
             return Plan(config, cached.files, manifest, cached.diagnostics, displays)
     corpus = corpus if corpus is not None else compile_corpus(config)
     digests = {document.relpath: document.sha256 for document in corpus.documents}
-    result = Plan(config, (), Manifest(), (), tuple(d.display for d in corpus.documents), corpus)
+    result = Plan.of(corpus)
     diagnostics, files = _run_stages(config, corpus, result.graph)
     manifest = build_manifest(files, digests)
     if files:
