@@ -1,0 +1,302 @@
+"""Benchmark: schemagen's Python stage (and whole pipeline) against a bare datamodel-codegen run.
+
+    python bench/bench_generate.py [--corpus DIR] [--repeat N]
+
+The corpus (default: the repository's schemas/) is copied to a temporary directory first, so the
+benchmark never touches the repository. Figures, side by side, each the median of N runs:
+
+- cold: an empty output directory, in a fresh Python process (datamodel-codegen not yet imported):
+  the Python stage alone, and `schemagen.pipeline.generate` when the other stages are there;
+- datamodel-codegen: its console script over the same schemas as a directory, default formatters;
+- no-op: generate again with nothing changed;
+- leaf edit: after changing the description of primitives/Uuid (and the bound of a leaf, which
+  its direct users import);
+- base edit: after adding a property to base/BaseEntity.
+
+Each schemagen figure is wall-clock for the subprocess (interpreter start included, as for the
+datamodel-codegen CLI) and, in brackets, the time inside the generate call itself: for the stage,
+`generate_python` (the corpus compiled beforehand); for the pipeline, `schemagen.pipeline.generate`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+RUNNER = textwrap.dedent(
+    """
+    import json, sys, time
+    start = time.perf_counter()
+    from pathlib import Path
+    from schemagen.config import Config
+    mode, schemas, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    config = Config(project_root=schemas.parent, schemas=schemas, out=out)
+    if mode == "pipeline":
+        from schemagen.pipeline import generate
+        inner = time.perf_counter()
+        outcome = generate(config)
+        inner = time.perf_counter() - inner
+        errors = [str(d) for d in outcome.diagnostics if d.severity.value == "error"]
+    else:
+        from schemagen.outputs import build_manifest, manifest_file, read_manifest, write_tree
+        from schemagen.pygen import generate_python
+        from schemagen.resolve import compile_corpus
+        corpus = compile_corpus(config)
+        inner = time.perf_counter()
+        result = generate_python(corpus, None, previous=read_manifest(out), out_dir=out)
+        inner = time.perf_counter() - inner
+        files = list(result.files)
+        inputs = {d.relpath: d.sha256 for d in corpus.documents}
+        files.append(manifest_file(build_manifest(files, inputs)))
+        write_tree(out, files)
+        errors = []
+    imported = "datamodel_code_generator" in sys.modules
+    print(json.dumps({"inner": inner, "imported": imported, "errors": errors[:3]}))
+    """
+)
+
+
+@dataclass(frozen=True)
+class Timing:
+    wall: float
+    inner: float | None = None
+    note: str = ""
+
+
+def _run(mode: str, schemas: Path, out: Path) -> Timing:
+    start = time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, "-c", RUNNER, mode, str(schemas), str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(REPO / "src"), "PATH": str(Path(sys.executable).parent)},
+    )
+    wall = time.perf_counter() - start
+    if completed.returncode != 0:
+        raise RuntimeError(f"{mode} run failed:\n{completed.stderr[-2000:]}")
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    note = "" if report["imported"] else "datamodel-codegen not imported"
+    if report["errors"]:
+        note = f"errors: {report['errors'][0][:80]}"
+    return Timing(wall, report["inner"], note)
+
+
+def _codegen_cli(schemas: Path, out: Path) -> Timing:
+    script = Path(sys.executable).parent / "datamodel-codegen"
+    shutil.rmtree(out, ignore_errors=True)
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            str(script),
+            "--input",
+            str(schemas),
+            "--output",
+            str(out),
+            "--input-file-type",
+            "jsonschema",
+            "--output-model-type",
+            "pydantic_v2.BaseModel",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Timing(time.perf_counter() - start)
+
+
+def _median(timings: list[Timing]) -> Timing:
+    wall = statistics.median(t.wall for t in timings)
+    inners = [t.inner for t in timings if t.inner is not None]
+    return Timing(wall, statistics.median(inners) if inners else None, timings[-1].note)
+
+
+def _edit(path: Path, change: Callable[[dict[str, object]], None]) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def _pipeline_available() -> str | None:
+    missing = []
+    for module in ("assemble", "graph", "backstage", "validate"):
+        if (
+            not (REPO / "src" / "schemagen" / f"{module}.py").exists()
+            and not (REPO / "src" / "schemagen" / module).is_dir()
+        ):
+            missing.append(module)
+    return ", ".join(missing) or None
+
+
+def _measure(
+    label: str, work: Callable[[], Timing], repeat: int, reset: Callable[[], None] | None = None
+) -> Timing:
+    timings = []
+    for _ in range(repeat):
+        if reset is not None:
+            reset()
+        timings.append(work())
+    result = _median(timings)
+    inner = f" [{result.inner:6.3f} s in generate]" if result.inner is not None else ""
+    print(f"  {label:<44} {result.wall:7.3f} s{inner}  {result.note}", flush=True)
+    return result
+
+
+def _edit_cycle(
+    mode: str,
+    schemas: Path,
+    out: Path,
+    relpath: str,
+    change: Callable[[dict[str, object]], None],
+    repeat: int,
+) -> Callable[[], Timing]:
+    """Each measurement: restore the original, generate (untimed), edit, time a generate."""
+    original = (schemas / relpath).read_text(encoding="utf-8")
+
+    def once() -> Timing:
+        (schemas / relpath).write_text(original, encoding="utf-8")
+        _run(mode, schemas, out)
+        _edit(schemas / relpath, change)
+        try:
+            return _run(mode, schemas, out)
+        finally:
+            (schemas / relpath).write_text(original, encoding="utf-8")
+
+    return once
+
+
+def _describe(data: dict[str, object]) -> None:
+    data["description"] = f"{data.get('description', '')} (edited)"
+
+
+def _loosen(data: dict[str, object]) -> None:
+    data["maximum"] = 2  # a new bound (looser, so the corpus's examples stay valid)
+
+
+def _add_property(data: dict[str, object]) -> None:
+    properties = data.setdefault("properties", {})
+    assert isinstance(properties, dict)
+    properties["benchmark_note"] = {"type": "string", "maxLength": 7}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=REPO / "schemas")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-generate-") as temporary:
+        root = Path(temporary)
+        schemas = root / "schemas"
+        shutil.copytree(args.corpus, schemas, ignore=shutil.ignore_patterns("BUILD", ".*"))
+        count = sum(1 for p in schemas.rglob("*") if p.suffix in (".json", ".yaml", ".yml"))
+        print(
+            f"corpus: {args.corpus} ({count} schema files), copied to {schemas}; "
+            f"median of {args.repeat}"
+        )
+        figures = _run_all(schemas, root, args.repeat)
+    _summary(figures)
+    return 0
+
+
+def _run_all(schemas: Path, root: Path, repeat: int) -> dict[str, Timing]:
+    figures: dict[str, Timing] = {}
+    stage_out, pipe_out, bare_out = root / "stage-out", root / "pipeline-out", root / "codegen-out"
+
+    def clear(path: Path) -> Callable[[], None]:
+        return lambda: shutil.rmtree(path, ignore_errors=True)
+
+    print("cold (empty output directory, fresh process)")
+    figures["codegen"] = _measure(
+        "datamodel-codegen CLI, directory, defaults",
+        lambda: _codegen_cli(schemas, bare_out),
+        repeat,
+    )
+    figures["stage cold"] = _measure(
+        "schemagen Python stage",
+        lambda: _run("stage", schemas, stage_out),
+        repeat,
+        clear(stage_out),
+    )
+    missing = _pipeline_available()
+    if missing is None:
+        figures["pipeline cold"] = _measure(
+            "schemagen pipeline (all stages)",
+            lambda: _run("pipeline", schemas, pipe_out),
+            repeat,
+            clear(pipe_out),
+        )
+    else:
+        print(
+            f"  schemagen pipeline: not measured, stages missing ({missing}); "
+            "the stage alone stands in"
+        )
+    print("warm")
+    figures["stage noop"] = _measure(
+        "Python stage, no-op", lambda: _run("stage", schemas, stage_out), repeat
+    )
+    if missing is None:
+        figures["pipeline noop"] = _measure(
+            "pipeline, no-op", lambda: _run("pipeline", schemas, pipe_out), repeat
+        )
+    leaf, bound_leaf, base = (
+        "primitives/Uuid.schema.json",
+        "primitives/NormalizedValue.schema.json",
+        "base/BaseEntity.schema.json",
+    )
+    for mode, out, tag in (("stage", stage_out, "stage"), ("pipeline", pipe_out, "pipeline")):
+        if mode == "pipeline" and missing is not None:
+            continue
+        if (schemas / leaf).exists():
+            figures[f"{tag} leaf"] = _measure(
+                f"{tag}: after editing {leaf} (description)",
+                _edit_cycle(mode, schemas, out, leaf, _describe, repeat),
+                repeat,
+            )
+        if (schemas / bound_leaf).exists():
+            figures[f"{tag} leaf bound"] = _measure(
+                f"{tag}: after editing {bound_leaf} (maximum)",
+                _edit_cycle(mode, schemas, out, bound_leaf, _loosen, repeat),
+                repeat,
+            )
+        if (schemas / base).exists():
+            figures[f"{tag} base"] = _measure(
+                f"{tag}: after editing {base} (new property)",
+                _edit_cycle(mode, schemas, out, base, _add_property, repeat),
+                repeat,
+            )
+    return figures
+
+
+def _summary(figures: dict[str, Timing]) -> None:
+    codegen = figures["codegen"].wall
+    cold_key = "pipeline cold" if "pipeline cold" in figures else "stage cold"
+    cold = figures[cold_key].wall
+    print("\ntargets")
+    print(f"  {cold_key} / datamodel-codegen CLI: {cold / codegen:5.2f}  (target <= 0.50)")
+    noop = figures["stage noop"].inner or figures["stage noop"].wall
+    print(f"  Python stage no-op, inside generate: {noop:.3f} s  (target < 0.3 s)")
+    if "pipeline noop" in figures:
+        print(f"  pipeline no-op, inside generate: {figures['pipeline noop'].inner or 0:.3f} s")
+    for key in ("stage leaf", "stage leaf bound", "pipeline leaf"):
+        if key in figures:
+            base_key = "pipeline cold" if key.startswith("pipeline") else "stage cold"
+            ratio = (figures[key].inner or figures[key].wall) / (
+                figures[base_key].inner or figures[base_key].wall
+            )
+            print(f"  {key} / cold (inside generate): {ratio:5.2f}  (target < 0.10)")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
