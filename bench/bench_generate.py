@@ -40,9 +40,10 @@ RUNNER = textwrap.dedent(
     import json, sys, time
     start = time.perf_counter()
     from pathlib import Path
-    from schemagen.config import Config
+    from schemagen.config import load_config
     mode, schemas, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-    config = Config(project_root=schemas.parent, schemas=schemas, out=out)
+    # The repository's own settings, pointed at the copied corpus and a scratch output.
+    config = load_config(Path(sys.argv[4])).with_overrides(schemas=schemas, out=out)
     if mode == "pipeline":
         from schemagen.pipeline import generate
         inner = time.perf_counter()
@@ -78,7 +79,7 @@ class Timing:
 def _run(mode: str, schemas: Path, out: Path) -> Timing:
     start = time.perf_counter()
     completed = subprocess.run(
-        [sys.executable, "-c", RUNNER, mode, str(schemas), str(out)],
+        [sys.executable, "-c", RUNNER, mode, str(schemas), str(out), str(REPO / "pyproject.toml")],
         capture_output=True,
         text=True,
         check=False,

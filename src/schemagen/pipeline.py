@@ -28,6 +28,7 @@ from schemagen.outputs import (
     read_manifest,
     write_tree,
 )
+from schemagen.parallel import Deferred
 from schemagen.resolve import Corpus, compile_corpus
 
 if TYPE_CHECKING:
@@ -114,11 +115,13 @@ def _run_stages(
     if has_errors(diagnostics):
         return diagnostics, files
     previous = read_manifest(config.out)
+    # The Python stage is the longest: it runs in a worker while this process does the rest.
+    python = Deferred(lambda: generate_python(corpus, graph, previous=previous, out_dir=config.out))
     for result in (
         assemble_corpus(corpus),
         graph_outputs(graph),
-        generate_python(corpus, graph, previous=previous, out_dir=config.out),
         generate_backstage(corpus),
+        python.result(),
     ):
         files.extend(result.files)
         diagnostics.extend(result.diagnostics)
