@@ -42,6 +42,7 @@ from urllib.parse import unquote, urldefrag
 
 import jsonschema_specifications
 
+from schemagen.cache import PreviousRun
 from schemagen.config import Config, ConfigError, matches_any
 from schemagen.diagnostics import Diagnostic, Severity, sort_diagnostics
 from schemagen.load import SchemaDocument, load_file, normalize_dialect, with_dialect
@@ -949,14 +950,24 @@ class AssembleSettings:
         return matches_any(relpath, self.flatten)
 
 
-def assemble_corpus(corpus: Corpus) -> StageResult:
-    """A bundle per corpus document and, where configured, a flattened view, as files."""
+def assemble_corpus(corpus: Corpus, previous: PreviousRun | None = None) -> StageResult:
+    """A bundle per corpus document and, where configured, a flattened view, as files.
+
+    With `previous`, a document whose outputs' sources are all unchanged keeps them as they are.
+    """
     settings = AssembleSettings.from_config(corpus.config)
     resolution = Resolution(corpus)
     names = output_names(corpus.documents)
     files: list[GeneratedFile] = []
     diagnostics: list[Diagnostic] = []
     for document in corpus.documents:
+        wanted = [f"assembled/bundles/{names[document.path]}"]
+        if settings.wants_flat(document.relpath):
+            wanted.append(f"assembled/flat/{names[document.path]}")
+        kept = [previous.reuse(path) for path in wanted] if previous is not None else [None]
+        if all(kept):
+            files.extend(f for f in kept if f is not None)
+            continue
         bundle = bundle_document(resolution, document)
         name = names[document.path]
         files.append(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -54,7 +54,8 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def run_fingerprint(config: Config, inputs: Mapping[str, str]) -> str:
+def settings_fingerprint(config: Config) -> str:
+    """Everything but the schemas that determines the output: schemagen's code and settings."""
     settings = {
         "schemas": str(config.schemas),
         "out": str(config.out),
@@ -64,9 +65,12 @@ def run_fingerprint(config: Config, inputs: Mapping[str, str]) -> str:
         "constants": [(str(p), _file_digest(p)) for p in config.constants],
         "sections": config.sections,
     }
-    payload = json.dumps(
-        [code_fingerprint(), settings, sorted(inputs.items())], sort_keys=True, default=str
-    )
+    payload = json.dumps([code_fingerprint(), settings], sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def run_fingerprint(config: Config, inputs: Mapping[str, str]) -> str:
+    payload = json.dumps([settings_fingerprint(config), sorted(inputs.items())])
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -90,15 +94,20 @@ def _diagnostic_from_json(data: Mapping[str, Any]) -> Diagnostic:
     )
 
 
-def load_cached_run(config: Config, inputs: Mapping[str, str]) -> CachedRun | None:
-    """The previous run's output, if it is still exactly what this run would produce."""
+def _read_state(config: Config) -> dict[str, Any] | None:
     try:
         state = json.loads(cache_path(config.out).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(state, dict) or state.get("version") != CACHE_VERSION:
         return None
-    if state.get("fingerprint") != run_fingerprint(config, inputs):
+    return state
+
+
+def load_cached_run(config: Config, inputs: Mapping[str, str]) -> CachedRun | None:
+    """The previous run's output, if it is still exactly what this run would produce."""
+    state = _read_state(config)
+    if state is None or state.get("fingerprint") != run_fingerprint(config, inputs):
         return None
     recorded: dict[str, Any] = state.get("files", {})
     present = existing_files(config.out)
@@ -126,6 +135,8 @@ def store_run(
     state = {
         "version": CACHE_VERSION,
         "fingerprint": run_fingerprint(config, inputs),
+        "settings": settings_fingerprint(config),
+        "inputs": dict(inputs),
         "files": {
             f.path: {"sha256": f.sha256, "sources": list(f.sources), "kind": f.kind} for f in files
         },
@@ -133,3 +144,55 @@ def store_run(
     }
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
         atomic_write(cache_path(config.out), json.dumps(state, sort_keys=True).encode())
+
+
+@dataclass(frozen=True)
+class PreviousRun:
+    """The last successful run, for reusing the outputs whose sources did not change.
+
+    Only offered when schemagen's code and settings are the same and the set of schema files is
+    too (a new or deleted file can change how refs resolve), so an output is a function of the
+    bytes of its recorded sources alone.
+    """
+
+    out_dir: Path
+    changed: frozenset[str]
+    entries: Mapping[str, tuple[str, tuple[str, ...], str]]
+    diagnostics: tuple[Diagnostic, ...]
+
+    def fresh(self, sources: Iterable[str]) -> bool:
+        return self.changed.isdisjoint(sources)
+
+    def reuse(self, path: str) -> GeneratedFile | None:
+        """The file as the last run wrote it, if its sources are unchanged and it is intact."""
+        entry = self.entries.get(path)
+        if entry is None or not self.fresh(entry[1]):
+            return None
+        try:
+            content = (self.out_dir / path).read_bytes()
+        except OSError:
+            return None
+        if sha256_bytes(content) != entry[0]:
+            return None
+        return GeneratedFile(path, content, entry[1], entry[2])
+
+
+def load_previous_run(config: Config, inputs: Mapping[str, str]) -> PreviousRun | None:
+    state = _read_state(config)
+    if state is None or state.get("settings") != settings_fingerprint(config):
+        return None
+    before: dict[str, str] = state.get("inputs", {})
+    if set(before) != set(inputs):
+        return None
+    try:
+        entries = {
+            path: (str(e["sha256"]), tuple(e["sources"]), str(e["kind"]))
+            for path, e in state.get("files", {}).items()
+        }
+        diagnostics = tuple(_diagnostic_from_json(d) for d in state.get("diagnostics", []))
+    except (KeyError, ValueError, TypeError):
+        return None
+    changed = frozenset(
+        relpath for relpath, digest in inputs.items() if before.get(relpath) != digest
+    )
+    return PreviousRun(config.out, changed, entries, diagnostics)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import traceback
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -32,6 +33,14 @@ class Deferred(Generic[T]):
                 _child(fn, write)
             os.close(write)
             self._pid, self._read = pid, read
+
+    def cancel(self) -> None:
+        """Stop the worker (its result is not wanted) and reap it."""
+        if self._pid is not None and self._read is not None:
+            os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            os.close(self._read)
+            self._pid = self._read = None
 
     def result(self) -> T:
         if self._pid is None or self._read is None:

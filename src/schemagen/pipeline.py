@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from schemagen.cache import load_cached_run, store_run
+from schemagen.cache import PreviousRun, load_cached_run, load_previous_run, store_run
 from schemagen.config import Config
 from schemagen.diagnostics import Diagnostic, Location, has_errors, sort_diagnostics
 from schemagen.load import input_digests
@@ -93,7 +93,8 @@ def plan(config: Config, *, corpus: Corpus | None = None, use_cache: bool = Fals
     corpus = corpus if corpus is not None else compile_corpus(config)
     digests = {document.relpath: document.sha256 for document in corpus.documents}
     result = Plan.of(corpus)
-    diagnostics, files = _run_stages(config, corpus, result.graph)
+    previous = load_previous_run(config, digests) if use_cache else None
+    diagnostics, files = _run_stages(config, corpus, result.graph, previous)
     manifest = build_manifest(files, digests)
     if files:
         files.append(manifest_file(manifest))
@@ -101,24 +102,29 @@ def plan(config: Config, *, corpus: Corpus | None = None, use_cache: bool = Fals
     return replace(result, files=tuple(files), manifest=manifest, diagnostics=tuple(diagnostics))
 
 
+VALIDATION_FAMILIES = ("schema", "infrastructure")
+"""Rule families `validate_documents` reports, as opposed to loading and resolving."""
+
+
 def _run_stages(
-    config: Config, corpus: Corpus, graph: SchemaGraph
+    config: Config, corpus: Corpus, graph: SchemaGraph, previous: PreviousRun | None
 ) -> tuple[list[Diagnostic], list[GeneratedFile]]:
     from schemagen.assemble import assemble_corpus
     from schemagen.backstage import generate_backstage
     from schemagen.graph import graph_outputs
     from schemagen.pygen import generate_python
-    from schemagen.validate import validate_corpus
 
-    diagnostics = list(validate_corpus(corpus))
+    manifest = read_manifest(config.out)
+    # The Python stage is the longest: it runs in a worker from the start, while this process
+    # validates and runs the other stages; its result is used only if validation passes.
+    python = Deferred(lambda: generate_python(corpus, graph, previous=manifest, out_dir=config.out))
+    diagnostics = list(_validate(corpus, graph, previous))
     files: list[GeneratedFile] = []
     if has_errors(diagnostics):
+        python.cancel()
         return diagnostics, files
-    previous = read_manifest(config.out)
-    # The Python stage is the longest: it runs in a worker while this process does the rest.
-    python = Deferred(lambda: generate_python(corpus, graph, previous=previous, out_dir=config.out))
     for result in (
-        assemble_corpus(corpus),
+        assemble_corpus(corpus, previous),
         graph_outputs(graph),
         generate_backstage(corpus),
         python.result(),
@@ -126,6 +132,35 @@ def _run_stages(
         files.extend(result.files)
         diagnostics.extend(result.diagnostics)
     return diagnostics, files
+
+
+def _validate(
+    corpus: Corpus, graph: SchemaGraph, previous: PreviousRun | None
+) -> tuple[Diagnostic, ...]:
+    """Validate the documents whose findings could have changed; keep the others' findings.
+
+    A document's findings depend on it and everything it refers to (examples and defaults are
+    validated through refs), so it is revalidated when any of those changed.
+    """
+    from schemagen.validate import validate_corpus, validate_documents
+
+    if previous is None:
+        return validate_corpus(corpus)
+    stale, fresh = [], set()
+    for document in corpus.documents:
+        closure = [
+            graph.info(n).relpath for n in graph.dependencies(document.display, transitive=True)
+        ]
+        if previous.fresh([document.relpath, *closure]):
+            fresh.add(document.display)
+        else:
+            stale.append(document)
+    kept = (
+        d
+        for d in previous.diagnostics
+        if d.location.file in fresh and d.rule.split("/")[0] in VALIDATION_FAMILIES
+    )
+    return sort_diagnostics((*corpus.diagnostics, *validate_documents(corpus, stale), *kept))
 
 
 @dataclass(frozen=True)

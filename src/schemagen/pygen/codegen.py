@@ -76,7 +76,7 @@ def run_codegen(
             warnings.simplefilter("ignore")
             try:
                 result = generate(inputs, output=None, **_options(line_length, root))
-            except Exception as error:  # noqa: BLE001 - any failure is the schema's, reported per schema
+            except Exception as error:  # noqa: BLE001 - reported per schema
                 raise CodegenError(f"{type(error).__name__}: {error}".strip()) from error
     if isinstance(result, str):  # a single module: datamodel-codegen returns its text alone
         (only,) = documents
