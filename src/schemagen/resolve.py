@@ -270,6 +270,9 @@ class _Resolver:
                     site.pointer,
                     "make each $id equal one base URI plus the file's path, so both agree",
                 )
+        if not urlparse(site.ref).scheme and path_uri.startswith("file:"):
+            # A relative ref names a file next to this one, whatever the $id says: report it so.
+            return Reference(site, None), self.failure(site, path_uri, outcome)
         return Reference(site, None), self.failure(site, uri, outcome)
 
     def failure(self, site: RefSite, uri: str, reason: str) -> Diagnostic:

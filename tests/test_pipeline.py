@@ -1,0 +1,107 @@
+"""The whole pipeline: incremental runs equal cold runs, no-ops write nothing, bad input writes nothing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from schemagen.config import load_config
+from schemagen.outputs import existing_files
+from schemagen.pipeline import generate, plan
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {path: file.read_bytes() for path, file in sorted(existing_files(root).items())}
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the repository's corpus and settings, so runs never touch the repository."""
+    root = tmp_path_factory.mktemp("workspace")
+    shutil.copytree("schemas", root / "schemas")
+    shutil.copytree("governance", root / "governance", ignore=shutil.ignore_patterns("BUILD"))
+    shutil.copy("pyproject.toml", root / "pyproject.toml")
+    return root
+
+
+def _config(root: Path, out: str = "generated"):  # type: ignore[no-untyped-def]
+    return load_config(root / "pyproject.toml").with_overrides(out=root / out)
+
+
+def _edit(path: Path, **changes: object) -> None:
+    data = json.loads(path.read_text())
+    data.update(changes)
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def test_incremental_runs_equal_cold_runs(workspace: Path) -> None:
+    config = _config(workspace)
+    first = generate(config)
+    assert first.wrote and not [d for d in first.diagnostics if d.severity.value == "error"]
+    again = generate(config)
+    assert not again.wrote and again.drift.clean  # a no-op writes nothing
+
+    # One leaf nobody references, one primitive everything reaches, one base schema.
+    _edit(
+        workspace / "schemas/events/BondArchivedEvent.schema.json",
+        description="Edited: a bond was archived.",
+    )
+    _edit(
+        workspace / "schemas/primitives/Uuid.schema.json", description="Edited: an RFC 9562 UUID."
+    )
+    base = workspace / "schemas/base/BaseEntity.schema.json"
+    data = json.loads(base.read_text())
+    data["properties"]["revision_note"] = {
+        "type": "string",
+        "description": "Why this revision exists.",
+    }
+    base.write_text(json.dumps(data, indent=2) + "\n")
+
+    incremental = generate(config)
+    assert incremental.wrote
+    cold = generate(_config(workspace, "cold"))
+    assert _tree(workspace / "generated") == _tree(workspace / "cold")
+    changed = set(incremental.drift.changed)
+    assert "assembled/bundles/events/BondArchivedEvent.schema.json" in changed
+    assert "assembled/bundles/enums/EntityType.schema.json" not in changed  # untouched sources
+    assert cold.wrote
+
+
+def test_a_hand_edit_is_regenerated_and_check_reports_drift(workspace: Path) -> None:
+    config = _config(workspace)
+    generate(config)
+    target = next((workspace / "generated/python").rglob("bond.py"))
+    original = target.read_bytes()
+    target.write_bytes(original + b"\n# edited by hand\n")
+    checked = generate(config, check=True)
+    assert [d.rule for d in checked.drift_findings()] == ["schema-first/drift"]
+    assert target.read_bytes() != original  # --check writes nothing
+    generate(config)
+    assert target.read_bytes() == original
+
+
+def test_schema_errors_leave_the_previous_output_whole(workspace: Path) -> None:
+    config = _config(workspace)
+    generate(config)
+    before = _tree(workspace / "generated")
+    broken = workspace / "schemas/fields/Name.schema.json"
+    saved = broken.read_text()
+    broken.write_text(saved.replace('"$schema"', '"$ref": "./Missing.schema.json", "$schema"', 1))
+    try:
+        outcome = generate(config)
+        assert not outcome.wrote
+        assert any(d.rule == "ref/unresolvable" for d in outcome.diagnostics)
+        assert _tree(workspace / "generated") == before
+    finally:
+        broken.write_text(saved)
+
+
+def test_plan_is_pure(workspace: Path) -> None:
+    config = _config(workspace, "never-written")
+    result = plan(config)
+    assert result.files and not (workspace / "never-written").exists()
+    paths = [f.path for f in result.files]
+    assert paths == sorted(paths) and "manifest.json" in paths
