@@ -1,4 +1,4 @@
-"""The whole pipeline: incremental runs equal cold runs, no-ops write nothing, bad input writes nothing."""
+"""The whole pipeline: incremental equals cold, a no-op writes nothing, bad input neither."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from schemagen.config import load_config
+from schemagen.config import Config, load_config
 from schemagen.outputs import existing_files
 from schemagen.pipeline import generate, plan
 
@@ -27,7 +27,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _config(root: Path, out: str = "generated"):  # type: ignore[no-untyped-def]
+def _config(root: Path, out: str = "generated") -> Config:
     return load_config(root / "pyproject.toml").with_overrides(out=root / out)
 
 
