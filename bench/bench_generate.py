@@ -11,6 +11,8 @@ benchmark never touches the repository. Figures, side by side, each the median o
 - no-op: generate again with nothing changed;
 - leaf edit: after changing the description of primitives/Uuid (and the bound of a leaf, which
   its direct users import);
+- top-leaf edit: after changing the description of events/BondArchivedEvent, which nothing
+  references (so only its own outputs change);
 - base edit: after adding a property to base/BaseEntity.
 
 Each schemagen figure is wall-clock for the subprocess (interpreter start included, as for the
@@ -251,10 +253,13 @@ def _run_all(schemas: Path, root: Path, repeat: int) -> dict[str, Timing]:
         figures["pipeline noop"] = _measure(
             "pipeline, no-op", lambda: _run("pipeline", schemas, pipe_out), repeat
         )
-    leaf, bound_leaf, base = (
+    # "Leaf" both ways: a leaf type at the bottom that everything reaches (Uuid), and a leaf of
+    # the graph that nothing references (an event), whose edit touches only its own outputs.
+    leaf, bound_leaf, base, top = (
         "primitives/Uuid.schema.json",
         "primitives/NormalizedValue.schema.json",
         "base/BaseEntity.schema.json",
+        "events/BondArchivedEvent.schema.json",
     )
     for mode, out, tag in (("stage", stage_out, "stage"), ("pipeline", pipe_out, "pipeline")):
         if mode == "pipeline" and missing is not None:
@@ -263,6 +268,12 @@ def _run_all(schemas: Path, root: Path, repeat: int) -> dict[str, Timing]:
             figures[f"{tag} leaf"] = _measure(
                 f"{tag}: after editing {leaf} (description)",
                 _edit_cycle(mode, schemas, out, leaf, _describe, repeat),
+                repeat,
+            )
+        if (schemas / top).exists():
+            figures[f"{tag} top leaf"] = _measure(
+                f"{tag}: after editing {top} (description; nothing references it)",
+                _edit_cycle(mode, schemas, out, top, _describe, repeat),
                 repeat,
             )
         if (schemas / bound_leaf).exists():
@@ -290,7 +301,13 @@ def _summary(figures: dict[str, Timing]) -> None:
     print(f"  Python stage no-op, inside generate: {noop:.3f} s  (target < 0.3 s)")
     if "pipeline noop" in figures:
         print(f"  pipeline no-op, inside generate: {figures['pipeline noop'].inner or 0:.3f} s")
-    for key in ("stage leaf", "stage leaf bound", "pipeline leaf"):
+    for key in (
+        "stage leaf",
+        "stage leaf bound",
+        "stage top leaf",
+        "pipeline leaf",
+        "pipeline top leaf",
+    ):
         if key in figures:
             base_key = "pipeline cold" if key.startswith("pipeline") else "stage cold"
             ratio = (figures[key].inner or figures[key].wall) / (
