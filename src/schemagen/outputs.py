@@ -186,6 +186,14 @@ def recover_interrupted(out_dir: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)  # a staging tree from a killed run
 
 
+def _link(existing: Path, target: Path) -> bool:
+    try:
+        os.link(existing, target)
+    except OSError:
+        return False
+    return True
+
+
 def write_tree(out_dir: Path, files: Iterable[GeneratedFile]) -> Drift:
     """Make `out_dir` hold exactly `files`, atomically. Writes nothing when nothing differs."""
     files = list(files)
@@ -196,14 +204,16 @@ def write_tree(out_dir: Path, files: Iterable[GeneratedFile]) -> Drift:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
+        unchanged = {f.path for f in files} - set(drift.added) - set(drift.changed)
         for generated in files:
             target = staging / generated.path
             target.parent.mkdir(parents=True, exist_ok=True)
+            if generated.path in unchanged and _link(out_dir / generated.path, target):
+                continue  # files are never modified in place, so the old tree can share them
             target.write_bytes(generated.content)
-        for directory, _, names in os.walk(staging):
+            os.chmod(target, 0o644)
+        for directory, _, _ in os.walk(staging):
             os.chmod(directory, 0o755)
-            for name in names:
-                os.chmod(Path(directory) / name, 0o644)
         if out_dir.exists() and _exchange(staging, out_dir):
             shutil.rmtree(staging)  # now holds the previous tree
             return drift
