@@ -49,7 +49,14 @@ from schemagen.load import SchemaDocument, load_file, normalize_dialect, with_di
 from schemagen.outputs import GeneratedFile, StageResult, subtree, write_tree
 from schemagen.resolve import Corpus
 from schemagen.sourcemap import join_pointer, resolve_pointer
-from schemagen.walk import SCHEMA_ARRAYS, SCHEMA_MAPS, SINGLE_SCHEMA, iter_schemas, join_uri
+from schemagen.walk import (
+    ANNOTATIONS,
+    SCHEMA_ARRAYS,
+    SCHEMA_MAPS,
+    SINGLE_SCHEMA,
+    iter_schemas,
+    join_uri,
+)
 
 DIALECT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 DRAFT3 = "http://json-schema.org/draft-03/schema"
@@ -428,18 +435,6 @@ def _wrapped_root_key(document: SchemaDocument, embedded: Mapping[str, Any]) -> 
 
 # --- flattened view -----------------------------------------------------------------------------
 
-ANNOTATIONS = frozenset(
-    {
-        "title",
-        "description",
-        "default",
-        "examples",
-        "$comment",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-    }
-)
 LOWER_BOUNDS = (
     "minimum",
     "exclusiveMinimum",

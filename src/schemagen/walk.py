@@ -36,6 +36,19 @@ SCHEMA_MAPS = frozenset(
     {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies"}
 )
 INSTANCE_KEYWORDS = frozenset({"enum", "const", "default", "examples"})
+ANNOTATIONS = frozenset(
+    {
+        "title",
+        "description",
+        "default",
+        "examples",
+        "$comment",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+    }
+)
+"""Keywords that describe but never constrain an instance."""
 SCHEMA_HINT_KEYS = frozenset(
     {"$ref", "type", "properties", "allOf", "anyOf", "oneOf", "items", "enum", "const"}
 )

@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from schemagen import walk
 from schemagen.load import SchemaDocument
 from schemagen.sourcemap import join_pointer, resolve_pointer
 
@@ -21,26 +22,16 @@ NUMERIC_LOWER = ("minimum", "exclusiveMinimum", "minLength", "minItems")
 NUMERIC_UPPER = ("maximum", "exclusiveMaximum", "maxLength", "maxItems")
 REFINING = frozenset({*NUMERIC_LOWER, *NUMERIC_UPPER, "multipleOf", "pattern", "enum", "const"})
 SCALAR_KEYWORDS = frozenset({*REFINING, "type", "format"})
-ANNOTATIONS = frozenset(
-    {
-        "title",
-        "description",
-        "default",
-        "examples",
-        "$comment",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-        "$id",
-        "id",
-        "$schema",
-        "$anchor",
-        "$defs",
-        "definitions",
-        "contentMediaType",
-        "contentEncoding",
-    }
-)
+ANNOTATIONS = walk.ANNOTATIONS | {
+    "$id",
+    "id",
+    "$schema",
+    "$anchor",
+    "$defs",
+    "definitions",
+    "contentMediaType",
+    "contentEncoding",
+}
 SCALAR_TYPES = frozenset({"string", "integer", "number", "boolean", "null"})
 
 
