@@ -14,15 +14,20 @@ import argparse
 import json
 import random
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from schemagen.config import Config
-from schemagen.graph import build_graph
-from schemagen.resolve import compile_corpus
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO / "src") not in sys.path:
+    sys.path.insert(0, str(REPO / "src"))  # run from a checkout without installing
+
+from schemagen.config import Config  # noqa: E402
+from schemagen.graph import build_graph  # noqa: E402
+from schemagen.resolve import compile_corpus  # noqa: E402
 
 LAYERS = ("primitives", "fields", "components", "base", "entities")
 LAYER_SHARE = (0.2, 0.25, 0.25, 0.1, 0.2)
