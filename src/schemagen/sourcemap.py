@@ -10,6 +10,7 @@ Bad input raises `ParseError` with the rule id, message and location, never a ba
 
 from __future__ import annotations
 
+import abc
 import bisect
 import json
 import re
@@ -86,11 +87,11 @@ def _parent_pointers(pointer: str) -> list[str]:
     return out
 
 
-class SourceMap:
+class SourceMap(abc.ABC):
     """Maps JSON Pointers to 1-based (line, column) of the value's first character."""
 
-    def positions(self) -> Mapping[str, tuple[int, int]]:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def positions(self) -> Mapping[str, tuple[int, int]]: ...
 
     def locate(self, pointer: str) -> tuple[int, int]:
         """The position of `pointer`, or of its nearest ancestor that exists."""
