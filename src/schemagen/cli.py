@@ -20,6 +20,7 @@ import click
 from schemagen import __version__
 from schemagen.config import Config, ConfigError, load_config
 from schemagen.diagnostics import Diagnostic, has_errors
+from schemagen.outputs import OutputDirError, check_output_dir
 from schemagen.reports import RuleDoc
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -60,6 +61,8 @@ def guarded(func: F) -> F:
             raise
         except ConfigError as error:
             _fail(f"configuration: {error}")
+        except OutputDirError as error:
+            _fail(str(error))
         except FileNotFoundError as error:
             _fail(str(error.args[0]) if error.args else str(error))
         except KeyboardInterrupt:
@@ -171,19 +174,21 @@ def main(
 ) -> None:
     """schemagen: JSON Schemas in, bundles, Pydantic types, Backstage templates and checks out."""
     config = load_config(config_path).with_overrides(schemas=schemas, out=out, maps=maps)
-    if not config.schemas.is_dir():
-        _fail(f"schemas directory {config.display(config.schemas)} does not exist")
+    _require_directory(config.schemas, "schemas directory", config)
     for mapping in config.url_map:
-        if not mapping.directory.is_dir():
-            _fail(
-                f"--map {mapping.prefix}: directory "
-                f"{config.display(mapping.directory)} does not exist"
-            )
+        _require_directory(mapping.directory, f"--map {mapping.prefix}: directory", config)
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     click_ctx.obj = Context(config, quiet, color)
 
 
 pass_context = click.make_pass_decorator(Context)
+
+
+def _require_directory(path: Path, what: str, config: Config) -> None:
+    if path.is_dir():
+        return
+    state = "is not a directory" if path.exists() else "does not exist"
+    _fail(f"{what} {config.display(path)} {state}")
 
 
 @main.command()
@@ -212,6 +217,11 @@ def assemble(ctx: Context, fmt: str) -> None:
     result = assemble_corpus(corpus)
     diagnostics.extend(result.diagnostics)
     if not has_errors(diagnostics):
+        check_output_dir(
+            ctx.config.out,
+            schemas=ctx.config.schemas,
+            protected=(ctx.config.project_root, Path.cwd()),
+        )
         target = write_assembled(ctx.config.out, result.files)
         ctx.progress(
             f"schemagen: wrote {len(result.files)} files under {ctx.config.display(target)}/"
@@ -255,6 +265,9 @@ def graph(ctx: Context, fmt: str, focus: tuple[str, ...], depth: int, output: Pa
     data = rendered.encode() if isinstance(rendered, str) else rendered
     if output is not None:
         from schemagen.outputs import atomic_write
+
+        if output.is_dir():
+            _fail(f"--output {output} is a directory; name a file")
 
         atomic_write(output, data)
         ctx.progress(f"schemagen: wrote {output}")
@@ -367,7 +380,7 @@ def govern(
     from schemagen.pipeline import plan
 
     try:
-        if explain:
+        if explain is not None:
             click.echo(explain_rule(explain))
             return
         if list_rules:

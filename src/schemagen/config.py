@@ -20,6 +20,11 @@ from typing import Any
 DIALECT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
 
+KNOWN_KEYS = frozenset({"schemas", "out", "map", "default_dialect", "base_uri", "constants"})
+KNOWN_SECTIONS = frozenset({"python", "assemble", "backstage", "governance", "graph"})
+"""Sub-tables, each read by its own stage (see the stage's `...Settings.from_config`)."""
+
+
 class ConfigError(Exception):
     """The configuration cannot be used; the CLI exits 2 with this message."""
 
@@ -104,6 +109,12 @@ def config_from_table(table: Mapping[str, Any], base: Path, source: Path | None 
             raise ConfigError(f"[tool.schemagen] {key} must be a string{where}")
         return value
 
+    unknown = sorted(set(table) - KNOWN_KEYS - KNOWN_SECTIONS)
+    if unknown:
+        known = ", ".join(sorted(KNOWN_KEYS | KNOWN_SECTIONS))
+        raise ConfigError(
+            f"[tool.schemagen] has unknown key(s) {', '.join(unknown)}{where}; known: {known}"
+        )
     url_map_table = table.get("map", {})
     if not isinstance(url_map_table, Mapping):
         raise ConfigError(f"[tool.schemagen.map] must be a table of PREFIX = DIR{where}")

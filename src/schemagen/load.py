@@ -114,10 +114,38 @@ def _walk(root: Path) -> Iterator[tuple[Path, Diagnostic | None]]:
             path = Path(directory) / name
             if not name.endswith(SCHEMA_SUFFIXES) or name.startswith("."):
                 continue
-            if path.is_symlink() and not path.resolve().is_relative_to(resolved_root):
-                yield path, _outside_root(path, resolved_root)
+            problem = _unusable(path, resolved_root)
+            if problem is not None:
+                yield path, problem
                 continue
             yield path, None
+
+
+def _unusable(path: Path, root: Path) -> Diagnostic | None:
+    """Why a file cannot be loaded before it is even read: its name, or where its link goes."""
+    try:
+        os.fsdecode(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return Diagnostic(
+            "load/bad-filename",
+            Severity.ERROR,
+            "file name is not valid UTF-8",
+            Location(display_path(path).encode("utf-8", "backslashreplace").decode()),
+            "rename the file; schema names end up in $ids, module names and reports",
+        )
+    if not path.is_symlink():
+        return None
+    try:
+        path.resolve(strict=True)
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop on Python 3.11
+        return Diagnostic(
+            "load/unreadable",
+            Severity.ERROR,
+            "symbolic link that leads nowhere (dangling or a loop)",
+            Location(display_path(path)),
+            "remove the link or point it at a schema file",
+        )
+    return _outside_root(path, root)
 
 
 def _outside_root(path: Path, root: Path) -> Diagnostic | None:
@@ -241,6 +269,16 @@ def load_corpus(root: Path, default_dialect: str) -> LoadResult:
             if dialect_problem:
                 diagnostics.append(dialect_problem)
             documents.append(document)
+    if seen == 0:
+        diagnostics.append(
+            Diagnostic(
+                "load/no-schemas",
+                Severity.WARNING,
+                "no schema files (*.json, *.yaml, *.yml) under the schemas directory",
+                Location(display_path(root)),
+                "point --schemas (or [tool.schemagen] schemas) at the corpus",
+            )
+        )
     documents.sort(key=lambda d: d.relpath)
     return LoadResult(root.resolve(), tuple(documents), tuple(diagnostics), seen)
 

@@ -194,6 +194,38 @@ def _link(existing: Path, target: Path) -> bool:
     return True
 
 
+class OutputDirError(Exception):
+    """The output directory cannot be (re)written without risking files schemagen did not write."""
+
+
+def check_output_dir(out_dir: Path, *, schemas: Path, protected: Iterable[Path] = ()) -> None:
+    """Refuse an output directory whose replacement could destroy anything else.
+
+    `out_dir` is replaced whole on every run, so it must neither be nor contain the schemas
+    directory or any of `protected` (the project, the working directory), must not sit inside
+    the schemas (its output would be read back as schemas), must be a directory if it exists,
+    and must be empty or hold schemagen's manifest, the proof that schemagen wrote it.
+    """
+    out = out_dir.resolve()
+    for path in (schemas, *protected):
+        guarded = path.resolve()
+        if guarded == out or guarded.is_relative_to(out):
+            raise OutputDirError(
+                f"refusing to write generated output to {out_dir}: it would replace {path}"
+            )
+    if out.is_relative_to(schemas.resolve()):
+        raise OutputDirError(
+            f"refusing to write generated output to {out_dir}: it is inside the schemas directory"
+        )
+    if out.exists() and not out.is_dir():
+        raise OutputDirError(f"output directory {out_dir} is a file, not a directory")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST_NAME).is_file():
+        raise OutputDirError(
+            f"{out_dir} holds files schemagen did not write (no {MANIFEST_NAME}); "
+            "refusing to replace it: empty it or choose another --out"
+        )
+
+
 def write_tree(out_dir: Path, files: Iterable[GeneratedFile]) -> Drift:
     """Make `out_dir` hold exactly `files`, atomically. Writes nothing when nothing differs."""
     files = list(files)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-import traceback
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -55,7 +54,7 @@ class Deferred(Generic[T]):
             return self._fn()
         status, payload = pickle.loads(b"".join(chunks))
         if status == "error":
-            raise RuntimeError(f"stage failed in its worker process:\n{payload}")
+            raise payload  # the worker's own exception: the caller handles it as if run here
         return payload  # type: ignore[no-any-return]
 
 
@@ -72,9 +71,13 @@ def _child(fn: Callable[[], object], write: int) -> None:
     try:
         try:
             message: tuple[str, object] = ("ok", fn())
-        except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
-            message = ("error", traceback.format_exc())
+        except Exception as error:  # noqa: BLE001 - sent to the parent, which raises it
             code = 1
+            message = ("error", error)
+            try:
+                pickle.dumps(error)
+            except Exception:  # noqa: BLE001 - an exception that cannot travel: send its text
+                message = ("error", RuntimeError(f"{type(error).__name__}: {error}"))
         with os.fdopen(write, "wb") as stream:
             stream.write(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
     finally:

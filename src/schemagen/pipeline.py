@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from schemagen.cache import PreviousRun, load_cached_run, load_previous_run, store_run
@@ -22,6 +23,7 @@ from schemagen.outputs import (
     GeneratedFile,
     Manifest,
     build_manifest,
+    check_output_dir,
     compute_drift,
     drift_diagnostics,
     manifest_file,
@@ -114,6 +116,7 @@ def _run_stages(
     from schemagen.graph import graph_outputs
     from schemagen.pygen import generate_python
 
+    _check_settings(config)  # before any stage runs, so bad settings fail the same way everywhere
     manifest = read_manifest(config.out)
     # The Python stage is the longest: it runs in a worker from the start, while this process
     # validates and runs the other stages; its result is used only if validation passes.
@@ -132,6 +135,19 @@ def _run_stages(
         files.extend(result.files)
         diagnostics.extend(result.diagnostics)
     return diagnostics, files
+
+
+def _check_settings(config: Config) -> None:
+    """Parse every stage's settings (ConfigError on the first bad one)."""
+    from schemagen.assemble import AssembleSettings
+    from schemagen.backstage.settings import BackstageSettings
+    from schemagen.govern.settings import parse_settings
+    from schemagen.pygen.settings import PythonSettings
+
+    AssembleSettings.from_config(config)
+    BackstageSettings.from_config(config)
+    PythonSettings.from_config(config)
+    parse_settings(config.section("governance"))
 
 
 def _validate(
@@ -181,6 +197,10 @@ class GenerateOutcome:
 
 def generate(config: Config, *, check: bool = False, clean: bool = False) -> GenerateOutcome:
     """Run the pipeline. Writes only when the corpus has no errors and something changed."""
+    if not check:
+        check_output_dir(
+            config.out, schemas=config.schemas, protected=(config.project_root, Path.cwd())
+        )
     if clean and not check and config.out.exists():
         shutil.rmtree(config.out)
     result = plan(config, use_cache=not check)

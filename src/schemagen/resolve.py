@@ -245,6 +245,18 @@ class _Resolver:
         return RefTarget(f"{uri}#{fragment}" if fragment else uri, document, pointer)
 
     def resolve(self, site: RefSite) -> tuple[Reference, Diagnostic | None]:
+        try:
+            return self._resolve(site)
+        except ValueError as error:  # urllib's verdict on a malformed URI
+            return Reference(site, None), site.document.diagnostic(
+                "ref/unresolvable",
+                Severity.ERROR,
+                f"{site.ref!r} is not a valid URI reference ({error})",
+                site.pointer,
+                "a $ref is a URI reference (RFC 3986): a relative path, a #fragment or a URI",
+            )
+
+    def _resolve(self, site: RefSite) -> tuple[Reference, Diagnostic | None]:
         document = site.document
         target_uri = join_uri(site.base_uri, site.ref)
         uri, fragment = urldefrag(target_uri)

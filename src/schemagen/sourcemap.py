@@ -267,13 +267,46 @@ class _DuplicateKey(Exception):
     pass
 
 
+class _NotJson(Exception):
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.token = token
+
+
+def _reject_constant(token: str) -> Any:
+    raise _NotJson(token)
+
+
+def _finite_float(token: str) -> float:
+    value = float(token)
+    if value in (float("inf"), float("-inf")):
+        raise _NotJson(token)
+    return value
+
+
 def _parse_json(text: str) -> ParsedDocument:
     source_map = _LazyJsonSourceMap(text)
     try:
-        value = json.loads(text, object_pairs_hook=_reject_duplicates)
+        value = json.loads(
+            text,
+            object_pairs_hook=_reject_duplicates,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+        )
     except json.JSONDecodeError as error:
         raise ParseError(
             "load/syntax", f"invalid JSON: {error.msg}", error.lineno, error.colno
+        ) from None
+    except _NotJson as error:
+        offset = text.find(error.token)
+        prefix = text[: max(offset, 0)]
+        line = prefix.count("\n") + 1
+        raise ParseError(
+            "load/syntax",
+            f"{error.token} is not a JSON value",
+            line,
+            len(prefix) - (prefix.rfind("\n") + 1) + 1,
+            "JSON (RFC 8259) has no NaN or infinite numbers",
         ) from None
     except _DuplicateKey:
         pointer, (line, column) = source_map.duplicate_keys()[0]

@@ -8,6 +8,7 @@ non-standard `fields` keyword), and flagged as `via_unknown` so rules can tell.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -94,7 +95,9 @@ def iter_schemas(contents: Mapping[str, Any], base_uri: str, dialect: str) -> It
             continue  # boolean schemas have no keywords
         declared = schema_id(schema, dialect)
         if declared is not None:
-            base = join_uri(base, declared)
+            # A malformed $id keeps the outer base; the metaschema check reports it.
+            with contextlib.suppress(ValueError):
+                base = join_uri(base, declared)
         yield SchemaNode(pointer, schema, base, via_unknown)
         children: list[tuple[Any, str, str, bool]] = []
         for keyword, value in schema.items():

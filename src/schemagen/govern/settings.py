@@ -158,4 +158,5 @@ def parse_settings(table: Mapping[str, Any]) -> GovernanceSettings:
         unused_roots=_strings(table, "unused_roots", DEFAULT_UNUSED_ROOTS),
     )
 
+
 __all__ = ["GovernanceSettings", "glob_match", "matches_any", "parse_settings"]

@@ -110,7 +110,19 @@ _DOCS: tuple[tuple[str, Severity, str, str], ...] = (
         "load/unreadable",
         E,
         "The file cannot be read.",
-        "Example (fires): a file without read permission.\nFix: fix its permissions.",
+        "Example (fires): a file without read permission, or a symbolic link that loops or dangles.\nFix: fix its permissions or the link.",
+    ),
+    (
+        "load/bad-filename",
+        E,
+        "The file name is not valid UTF-8.",
+        "Schema file names become $ids, module names and report entries, all of which are text.\n\nExample (fires): a file named with Latin-1 bytes.\nFix: rename it in UTF-8.",
+    ),
+    (
+        "load/no-schemas",
+        W,
+        "The schemas directory holds no schema files.",
+        "Usually a wrong --schemas path.\n\nExample (fires): --schemas docs/\nFix: point --schemas at the corpus.",
     ),
     (
         "ref/unresolvable",

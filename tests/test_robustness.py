@@ -1,0 +1,113 @@
+"""A user's mistakes never cost files, and odd input is a diagnostic, not a crash."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from schemagen.cli import main
+from schemagen.config import ConfigError, config_from_table
+from schemagen.parallel import Deferred
+
+SCHEMA = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "A", "type": "string"}
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "A.schema.json").write_text(json.dumps(SCHEMA))
+    (tmp_path / "keep.txt").write_text("not generated")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("out", [".", "..", "schemas", "schemas/gen", "keep.txt", "occupied"])
+@pytest.mark.parametrize("command", ["generate", "dev", "assemble"])
+def test_an_output_directory_that_would_destroy_files_is_refused(
+    project: Path, out: str, command: str
+) -> None:
+    (project / "occupied").mkdir()
+    (project / "occupied" / "mine.txt").write_text("hand-written")
+    before = _snapshot(project.parent)
+    result = CliRunner().invoke(main, ["--quiet", "--out", out, command])
+    assert result.exit_code == 2, result.output
+    assert "refusing" in result.output or "not a directory" in result.output
+    assert _snapshot(project.parent) == before
+
+
+def test_an_output_directory_schemagen_wrote_is_replaced(project: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["--quiet", "--out", "out", "generate"]).exit_code == 0
+    assert runner.invoke(main, ["--quiet", "--out", "out", "dev"]).exit_code == 0
+    assert (project / "out" / "manifest.json").is_file()
+
+
+def _validate_json(project: Path) -> tuple[int, list[dict[str, object]]]:
+    result = CliRunner().invoke(main, ["--quiet", "validate", "--format", "json"])
+    assert "Traceback" not in result.output
+    return result.exit_code, json.loads(result.stdout)["diagnostics"]
+
+
+def test_odd_files_are_diagnostics(project: Path) -> None:
+    schemas = project / "schemas"
+    os.symlink("loop.json", schemas / "loop.json")
+    os.symlink("missing.json", schemas / "dangling.json")
+    (schemas / "nan.json").write_text('{"a": NaN}')
+    (schemas / "inf.json").write_text('{"a": 1e999}')
+    (schemas / "badref.json").write_text(
+        json.dumps({**SCHEMA, "title": "B", "$ref": "http://[::1"})
+    )
+    os.close(os.open(os.fsencode(schemas) + b"/N\xe9\xff.json", os.O_CREAT | os.O_WRONLY))
+    code, found = _validate_json(project)
+    assert code == 1
+    rules = {(Path(str(d["file"])).name, d["rule"]) for d in found}
+    assert ("loop.json", "load/unreadable") in rules
+    assert ("dangling.json", "load/unreadable") in rules
+    assert ("nan.json", "load/syntax") in rules
+    assert ("inf.json", "load/syntax") in rules
+    assert ("badref.json", "ref/unresolvable") in rules
+    assert any(rule == "load/bad-filename" for _, rule in rules)
+    assert ("A.schema.json", "load/syntax") not in rules  # the good file still loads
+
+
+def test_an_empty_corpus_is_a_warning(project: Path) -> None:
+    shutil.rmtree(project / "schemas")
+    (project / "schemas").mkdir()
+    code, found = _validate_json(project)
+    assert code == 0
+    assert [d["rule"] for d in found] == ["load/no-schemas"]
+
+
+def test_unknown_config_keys_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown key"):
+        config_from_table({"schemas": "s", "shemas_typo": 1}, tmp_path)
+
+
+def test_a_bad_stage_setting_is_exit_2_with_one_line(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.schemagen.python]\npackage = "not a name!"\n')
+    result = CliRunner().invoke(main, ["--quiet", "generate"])
+    assert result.exit_code == 2
+    assert "configuration" in result.output and "Traceback" not in result.output
+
+
+def test_a_worker_raises_its_own_exception() -> None:
+    def fail() -> None:
+        raise ConfigError("bad setting")
+
+    with pytest.raises(ConfigError, match="bad setting"):
+        Deferred(fail).result()
+    assert Deferred(lambda: {"ok": [1, 2]}).result() == {"ok": [1, 2]}
+
+
+def test_graph_output_to_a_directory_is_a_usage_error(project: Path) -> None:
+    result = CliRunner().invoke(main, ["--quiet", "graph", "-o", "schemas"])
+    assert result.exit_code == 2 and "directory" in result.output
