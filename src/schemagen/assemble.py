@@ -559,6 +559,7 @@ class _Merge:
             else:
                 self.keyword(out, residual, keyword, out[keyword], value, path)
         self.properties(out, a, b, path)
+        _drop_stale_instances(out, a, b)
         self.check(out, path)
         if residual:
             out["allOf"] = residual
@@ -895,6 +896,21 @@ class Flattened:
     contents: Any
     sources: tuple[str, ...]
     diagnostics: tuple[Diagnostic, ...]
+
+
+def _constrains(schema: Mapping[str, Any]) -> bool:
+    return any(k not in ANNOTATIONS and not k.startswith("x-") for k in schema)
+
+
+def _drop_stale_instances(out: dict[str, Any], a: Mapping[str, Any], b: Mapping[str, Any]) -> None:
+    """`examples` and `default` written for one side of a merge need not fit the other side's
+    constraints (a `const` narrowing an enum, say), so when both sides constrain, only values
+    both sides stated (b's winning) survive; a value from one side alone is dropped."""
+    if not (_constrains(a) and _constrains(b)):
+        return
+    for keyword in ("examples", "default"):
+        if (keyword in a) != (keyword in b):
+            out.pop(keyword, None)
 
 
 def flatten_document(resolution: Resolution, document: SchemaDocument) -> Flattened:
