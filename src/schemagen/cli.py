@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -22,6 +22,9 @@ from schemagen.config import Config, ConfigError, load_config
 from schemagen.diagnostics import Diagnostic, has_errors
 from schemagen.outputs import OutputDirError, check_output_dir
 from schemagen.reports import RuleDoc
+
+if TYPE_CHECKING:
+    from schemagen.resolve import Corpus
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -127,15 +130,15 @@ def _emit(
     return EXIT_FINDINGS if has_errors(diagnostics) else EXIT_OK
 
 
-def _compile(ctx: Context) -> Any:
+def _compile(ctx: Context) -> Corpus:
     from schemagen.resolve import compile_corpus
 
     ctx.progress(f"schemagen: loading {ctx.config.display(ctx.config.schemas)}/")
     return compile_corpus(ctx.config)
 
 
-def _files(corpus: Any) -> list[str]:
-    return [d.display for d in corpus.documents]
+def _files(corpus: Corpus) -> list[str]:
+    return list(corpus.checked_files)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -61,7 +61,7 @@ class Plan:
         diagnostics: Sequence[Diagnostic] = (),
     ) -> Plan:
         """A plan over an already compiled corpus (for library callers and tests)."""
-        checked = tuple(d.display for d in corpus.documents)
+        checked = corpus.checked_files
         return cls(
             corpus.config, tuple(files), manifest or Manifest(), tuple(diagnostics), checked, corpus
         )

@@ -94,6 +94,13 @@ class Corpus:
     files_seen: int
     _uris: Mapping[str, SchemaDocument] = field(repr=False, compare=False)
 
+    @property
+    def checked_files(self) -> tuple[str, ...]:
+        """Every file the run looked at, as the user would type it, loaded or not."""
+        failed = (d.location.file for d in self.diagnostics if d.rule.startswith("load/"))
+        names = {d.display for d in self.documents} | {f for f in failed if f is not None}
+        return tuple(sorted(names))
+
     def uri_of(self, document: SchemaDocument) -> str:
         """The URI a document is known by: its `$id` when that names it, else its file URI."""
         declared = document.declared_id
