@@ -126,12 +126,16 @@ def _run_stages(
     if has_errors(diagnostics):
         python.cancel()
         return diagnostics, files
-    for result in (
-        assemble_corpus(corpus, previous),
-        graph_outputs(graph),
-        generate_backstage(corpus),
-        python.result(),
-    ):
+    try:
+        results = [
+            assemble_corpus(corpus, previous),
+            graph_outputs(graph),
+            generate_backstage(corpus),
+        ]
+    except BaseException:
+        python.cancel()  # no orphaned worker when a stage here fails
+        raise
+    for result in (*results, python.result()):
         files.extend(result.files)
         diagnostics.extend(result.diagnostics)
     return diagnostics, files
