@@ -111,3 +111,11 @@ def test_a_worker_raises_its_own_exception() -> None:
 def test_graph_output_to_a_directory_is_a_usage_error(project: Path) -> None:
     result = CliRunner().invoke(main, ["--quiet", "graph", "-o", "schemas"])
     assert result.exit_code == 2 and "directory" in result.output
+
+
+def test_rules_list_as_json_for_tools() -> None:
+    result = CliRunner().invoke(main, ["govern", "--list-rules", "--format", "json"])
+    assert result.exit_code == 0
+    rules = {r["id"]: r for r in json.loads(result.stdout)["rules"]}
+    assert rules["physics-state/missing"]["severity"] == "error"
+    assert "ref/unresolvable" in rules and rules["ref/unresolvable"]["stage"] is None

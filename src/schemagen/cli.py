@@ -387,7 +387,7 @@ def govern(
             click.echo(explain_rule(explain))
             return
         if list_rules:
-            click.echo(list_rule_docs(), nl=False)
+            click.echo(list_rule_docs("json" if fmt == "json" else "text"), nl=False)
             return
         corpus = _compile(ctx)
         result = plan(ctx.config, corpus=corpus)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -379,8 +380,18 @@ def explain_rule(rule_id: str) -> str:
     )
 
 
-def list_rule_docs() -> str:
+def list_rule_docs(fmt: str = "text") -> str:
+    """Every rule: a table for people, or (fmt "json") a list of objects for tools."""
     rules = all_rules()
+    if fmt == "json":
+        entries = [
+            {"id": r.id, "severity": r.severity.value, "stage": r.stage.value, "summary": r.summary}
+            for r in rules
+        ] + [
+            {"id": d.id, "severity": d.severity.value, "stage": None, "summary": d.summary}
+            for d in STAGE_DOCS.values()
+        ]
+        return json.dumps({"rules": entries}, indent=2) + "\n"
     lines = [f"{'rule':38} {'severity':8} {'reads':9} summary"]
     lines.extend(f"{r.id:38} {r.severity.value:8} {r.stage.value:9} {r.summary}" for r in rules)
     lines.append("")
