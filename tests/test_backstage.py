@@ -18,9 +18,8 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
 
+from backstage_checks import backstage_problems
 from schemagen.backstage import BackstageSettings, generate_backstage
 from schemagen.backstage.yamlout import strict_equal
 from schemagen.config import Config, ConfigError
@@ -50,19 +49,6 @@ MINIMAL_INFRA: dict[str, Any] = {
 }
 
 # Runtime rules Backstage applies on top of its JSON schemas (catalog-model validators).
-ENTITY_NAME = re.compile(r"^([A-Za-z0-9]+[-_.])*[A-Za-z0-9]+$")
-TAG = re.compile(r"^[a-z0-9:+#]+(-[a-z0-9:+#]+)*$")
-ANNOTATION_KEY = re.compile(
-    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
-    r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
-)
-KIND_SCHEMAS = {
-    "Template": "TemplateV1beta3",
-    "Component": "ComponentV1alpha1",
-    "API": "ApiV1alpha1",
-    "Resource": "ResourceV1alpha1",
-    "Location": "LocationV1alpha1",
-}
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -171,51 +157,12 @@ def actual_defaults(parameters: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def backstage_registry(shared_corpora: Path) -> Registry[Any]:
-    root = shared_corpora / "backstage-schemas"
-    resources = []
-    for path in sorted(root.rglob("*.schema.json")):
-        contents = json.loads(path.read_text(encoding="utf-8"))
-        resources.append(
-            (contents["$id"], Resource.from_contents(contents, default_specification=DRAFT7))
-        )
-    registry: Registry[Any] = Registry().with_resources(resources)
-    assert {"Entity", "EntityEnvelope", "EntityMeta", "common", *KIND_SCHEMAS.values()} <= {
-        uri for uri, _ in resources
-    }
-    return registry.crawl()
-
-
-@pytest.fixture(scope="session")
-def check_backstage(backstage_registry: Registry[Any]) -> Any:
-    def validator(schema_id: str) -> jsonschema.Draft7Validator:
-        schema = backstage_registry.contents(schema_id)
-        return jsonschema.Draft7Validator(schema, registry=backstage_registry)
-
-    validators = {kind: validator(schema_id) for kind, schema_id in KIND_SCHEMAS.items()}
-    envelope = validator("EntityEnvelope")
+def check_backstage(shared_corpora: Path) -> Any:
+    problems = backstage_problems(shared_corpora)
 
     def check(entity: Mapping[str, Any]) -> None:
-        problems = [e.message for e in envelope.iter_errors(entity)]
-        problems += [
-            f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-            for e in validators[entity["kind"]].iter_errors(entity)
-        ]
-        metadata = entity["metadata"]
-        if not (ENTITY_NAME.match(metadata["name"]) and len(metadata["name"]) <= 63):
-            problems.append(f"bad entity name {metadata['name']!r}")
-        problems += [f"bad tag {t!r}" for t in metadata.get("tags", []) if not TAG.match(t)]
-        problems += [
-            f"bad annotation key {k!r}"
-            for k in metadata.get("annotations", {})
-            if not ANNOTATION_KEY.match(k)
-        ]
-        problems += [
-            f"annotation {k} is not a string"
-            for k, v in metadata.get("annotations", {}).items()
-            if not isinstance(v, str)
-        ]
-        assert not problems, problems
+        found = problems(entity)
+        assert not found, found
 
     return check
 

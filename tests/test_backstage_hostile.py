@@ -9,20 +9,17 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
 
+from backstage_checks import backstage_problems
 from schemagen.backstage import generate_backstage
 from schemagen.backstage.yamlout import strict_equal, to_yaml, yaml_document
 from schemagen.config import Config
@@ -190,37 +187,13 @@ def infra_strategy() -> st.SearchStrategy[dict[str, Any]]:
 
 # -- Backstage's schemas, and the checks over one generated tree -------------------------------
 
-KIND_SCHEMAS = {
-    "Template": "TemplateV1beta3",
-    "Component": "ComponentV1alpha1",
-    "API": "ApiV1alpha1",
-    "Resource": "ResourceV1alpha1",
-    "Location": "LocationV1alpha1",
-}
-ENTITY_NAME = re.compile(r"^([A-Za-z0-9]+[-_.])*[A-Za-z0-9]+$")
-
-
 _CORPORA: dict[str, Path] = {}
-
-
-@functools.cache
-def validators() -> dict[str, jsonschema.Draft7Validator]:
-    """Backstage's schemas, all in one registry under their bare `$id`s (cached: not a fixture,
-    so that hypothesis does not print them with every failing example)."""
-    resources = []
-    for path in sorted((_CORPORA["path"] / "backstage-schemas").rglob("*.schema.json")):
-        contents = json.loads(path.read_text(encoding="utf-8"))
-        resources.append((contents["$id"], Resource.from_contents(contents, DRAFT7)))
-    registry: Registry[Any] = Registry().with_resources(resources).crawl()
-    return {
-        kind: jsonschema.Draft7Validator(registry.contents(schema_id), registry=registry)
-        for kind, schema_id in {**KIND_SCHEMAS, "envelope": "EntityEnvelope"}.items()
-    }
 
 
 @pytest.fixture(scope="module")
 def backstage_schemas(shared_corpora: Path) -> None:
-    """Where Backstage's schemas are (the fixture skips a test when the corpora are absent)."""
+    """Where Backstage's schemas are (the fixture skips a test when the corpora are absent);
+    not passed to the tests, so that hypothesis does not print them with every failing example."""
     _CORPORA["path"] = shared_corpora
 
 
@@ -266,17 +239,13 @@ def defaults(parameters: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def check_tree(files: tuple[GeneratedFile, ...]) -> None:
-    checks = validators()
+    problems = backstage_problems(_CORPORA["path"])
     for file in files:
         assert "\t" not in file.content.decode("utf-8").replace("\\t", "")
         if file.kind == "backstage-parameters":
             continue
         for entity in yaml.safe_load_all(file.content.decode("utf-8")):
-            errors = [e.message for e in checks["envelope"].iter_errors(entity)]
-            errors += [e.message for e in checks[entity["kind"]].iter_errors(entity)]
-            assert errors == [], (file.path, errors)
-            assert ENTITY_NAME.match(entity["metadata"]["name"])
-            assert len(entity["metadata"]["name"]) <= 63
+            assert problems(entity) == [], file.path
 
 
 # -- properties ---------------------------------------------------------------------------------

@@ -1,11 +1,12 @@
 """Whole-run cache: when nothing that determines the output changed, reuse the output as it is.
 
 The output of `generate` is a pure function of (the schemas' bytes, the configuration, the
-schemagen code that ran). The cache records a fingerprint of all three plus the sha256 of every
-file written; a later run whose fingerprint matches, and whose output directory still holds
-exactly those files, is a no-op. Anything else (an edited schema, a hand-edited output, a new
-schemagen) falls through to the real pipeline, so the cache can make a run faster but never
-different. It lives beside the output directory, not in it, so the committed tree never depends
+schemagen code that ran). The cache records a fingerprint of the code and configuration, the
+sha256 of every schema, and the sha256 and sources of every file written. A later run with the
+same fingerprint and schemas, whose output directory still holds exactly those files, is a
+no-op; with some schemas changed, each output whose sources did not change is reused. Anything
+else (a hand-edited output, a new schemagen) falls through to the real pipeline, so the cache
+can make a run faster but never different. It lives beside the output directory, not in it, so the committed tree never depends
 on it.
 """
 
@@ -26,7 +27,7 @@ from schemagen.config import Config
 from schemagen.diagnostics import Diagnostic, Location, Severity
 from schemagen.outputs import GeneratedFile, atomic_write, existing_files, sha256_bytes
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def cache_path(out_dir: Path) -> Path:
@@ -69,11 +70,6 @@ def settings_fingerprint(config: Config) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def run_fingerprint(config: Config, inputs: Mapping[str, str]) -> str:
-    payload = json.dumps([settings_fingerprint(config), sorted(inputs.items())])
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
 def _file_digest(path: Path) -> str | None:
     try:
         return sha256_bytes(path.read_bytes())
@@ -105,25 +101,17 @@ def _read_state(config: Config) -> dict[str, Any] | None:
 
 
 def load_cached_run(config: Config, inputs: Mapping[str, str]) -> CachedRun | None:
-    """The previous run's output, if it is still exactly what this run would produce."""
-    state = _read_state(config)
-    if state is None or state.get("fingerprint") != run_fingerprint(config, inputs):
+    """The previous run's output, if it is still exactly what this run would produce:
+    nothing changed since, and the output directory holds exactly what that run wrote."""
+    previous = load_previous_run(config, inputs)
+    if previous is None or previous.changed:
         return None
-    recorded: dict[str, Any] = state.get("files", {})
-    present = existing_files(config.out)
-    if set(present) != set(recorded):
+    if set(existing_files(config.out)) != set(previous.entries):
         return None
-    files = []
-    for path, entry in sorted(recorded.items()):
-        content = present[path].read_bytes()
-        if sha256_bytes(content) != entry["sha256"]:
-            return None  # edited by hand: regenerate
-        files.append(GeneratedFile(path, content, tuple(entry["sources"]), entry["kind"]))
-    try:
-        diagnostics = tuple(_diagnostic_from_json(d) for d in state.get("diagnostics", []))
-    except (KeyError, ValueError, TypeError):
-        return None
-    return CachedRun(tuple(files), diagnostics)
+    files = [previous.reuse(path) for path in sorted(previous.entries)]
+    if any(f is None for f in files):
+        return None  # edited by hand: regenerate
+    return CachedRun(tuple(f for f in files if f is not None), previous.diagnostics)
 
 
 def store_run(
@@ -134,7 +122,6 @@ def store_run(
 ) -> None:
     state = {
         "version": CACHE_VERSION,
-        "fingerprint": run_fingerprint(config, inputs),
         "settings": settings_fingerprint(config),
         "inputs": dict(inputs),
         "files": {

@@ -8,7 +8,6 @@ to the current directory.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -16,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from schemagen.load import display_path
 
 DIALECT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
@@ -64,10 +65,7 @@ class Config:
 
     def display(self, path: Path) -> str:
         """A path as the user would type it: relative to the cwd where that is shorter."""
-        try:
-            return os.path.relpath(path)
-        except ValueError:  # another drive
-            return str(path)
+        return display_path(path)
 
     def with_overrides(
         self,

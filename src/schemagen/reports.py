@@ -8,7 +8,7 @@ themselves the same way.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
@@ -246,10 +246,3 @@ def render(
     if fmt == "github":
         return render_github(diagnostics)
     raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
-
-
-def merge_rule_docs(*lookups: Mapping[str, RuleDoc]) -> RuleLookup:
-    merged: dict[str, RuleDoc] = {}
-    for lookup in lookups:
-        merged.update(lookup)
-    return merged.get

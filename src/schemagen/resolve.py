@@ -59,10 +59,6 @@ class RefTarget:
     via_path: bool = False
     metaschema: bool = False
 
-    @property
-    def external(self) -> bool:
-        return self.document is not None and self.document.relpath.startswith("..")
-
 
 @dataclass(frozen=True)
 class Reference:
