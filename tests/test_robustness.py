@@ -119,3 +119,27 @@ def test_rules_list_as_json_for_tools() -> None:
     rules = {r["id"]: r for r in json.loads(result.stdout)["rules"]}
     assert rules["physics-state/missing"]["severity"] == "error"
     assert "ref/unresolvable" in rules and rules["ref/unresolvable"]["stage"] is None
+
+
+def test_without_configuration_no_stray_python_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--schemas` alone, run from a directory full of unrelated Python: only the schemas count."""
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "A.schema.json").write_text(
+        json.dumps({**SCHEMA, "description": "An a."})
+    )
+    (tmp_path / "stray.py").write_text(
+        "from pydantic import BaseModel\n\n\nclass A(BaseModel):\n    x: int\n\n\n"
+        "A.model_json_schema()\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["--quiet", "govern", "--format", "json"])
+    payload = json.loads(result.stdout)
+    code_rules = {"schema-first/reverse-flow", "schema-first/shadow-model"}
+    assert not [d for d in payload["diagnostics"] if d["rule"] in code_rules]
+    assert any("no project configuration" in note for note in payload["notes"])
+    (tmp_path / "pyproject.toml").write_text("[tool.schemagen]\n")  # now it is a project
+    result = CliRunner().invoke(main, ["--quiet", "govern", "--format", "json"])
+    rules = {d["rule"] for d in json.loads(result.stdout)["diagnostics"]}
+    assert code_rules <= rules

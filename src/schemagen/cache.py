@@ -6,8 +6,8 @@ sha256 of every schema, and the sha256 and sources of every file written. A late
 same fingerprint and schemas, whose output directory still holds exactly those files, is a
 no-op; with some schemas changed, each output whose sources did not change is reused. Anything
 else (a hand-edited output, a new schemagen) falls through to the real pipeline, so the cache
-can make a run faster but never different. It lives beside the output directory, not in it, so the committed tree never depends
-on it.
+can make a run faster but never different. It lives beside the output directory, not in it, so
+the committed tree never depends on it.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ def settings_fingerprint(config: Config) -> str:
         "base_uri": config.base_uri,
         "constants": [(str(p), _file_digest(p)) for p in config.constants],
         "sections": config.sections,
+        "project_code": config.project_code,
     }
     payload = json.dumps([code_fingerprint(), settings], sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()

@@ -56,6 +56,9 @@ class Config:
     constants: tuple[Path, ...] = ()
     sections: Mapping[str, Any] = field(default_factory=dict)
     config_file: Path | None = None
+    project_code: bool = True
+    """Whether `project_root` holds the project's own code. False when no configuration was
+    found: then only the schemas are known, and the directory the user stands in is not read."""
 
     def section(self, name: str) -> Mapping[str, Any]:
         value = self.sections.get(name, {})
@@ -154,7 +157,10 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Confi
                 return config
     cwd = Path.cwd()
     return Config(
-        project_root=cwd, schemas=(cwd / "schemas").resolve(), out=(cwd / "generated").resolve()
+        project_root=cwd,
+        schemas=(cwd / "schemas").resolve(),
+        out=(cwd / "generated").resolve(),
+        project_code=False,
     )
 
 

@@ -163,7 +163,9 @@ def build_context(plan: Plan, settings: GovernanceSettings, rules: Sequence[Rule
             settings.code_exclude,
             (config.out, config.schemas, package),
         )
-        if Stage.CODE in stages
+        # Without a project configuration there is no project: only schemas (whatever Python
+        # happens to sit under the working directory is not this corpus's code).
+        if Stage.CODE in stages and config.project_code
         else ()
     )
     generated = (
@@ -259,6 +261,8 @@ def run_governance(plan: Plan, select: Sequence[str] = ()) -> GovernanceResult:
         text = _STAGE_INPUT[stage].format(
             out=context.out_display, root=context.config.display(context.config.project_root)
         )
+        if stage is Stage.CODE and not context.config.project_code:
+            text = "no project configuration ([tool.schemagen]), so no project code to read"
         notes.append(f"{', '.join(ids)}: {text}")
     for source in context.code:
         if source.error:

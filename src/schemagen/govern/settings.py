@@ -16,7 +16,8 @@
     unused_roots = ["entities/**", "events/**", "api/**"]
 
 Globs in `per_path_ignores`, `deny_scripts`, `code_paths` and `code_exclude` are relative to the
-project root (the directory of pyproject.toml); `magic_number_scopes` and `unused_roots` are
+project root (the directory of pyproject.toml; with no configuration file, no code is read);
+`magic_number_scopes` and `unused_roots` are
 relative to the schemas root. `**` spans directories, `*` and `?` stay within one.
 """
 
