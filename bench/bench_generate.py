@@ -152,9 +152,31 @@ def _measure(
             reset()
         timings.append(work())
     result = _median(timings)
+    _print(label, result)
+    return result
+
+
+def _measure_alternating(
+    entries: list[tuple[str, str, Callable[[], Timing], Callable[[], None] | None]], repeat: int
+) -> dict[str, Timing]:
+    """Round after round, one run of each: a machine that speeds up or slows down over the
+    benchmark affects all of them alike, so their ratios hold."""
+    timings: dict[str, list[Timing]] = {key: [] for key, *_ in entries}
+    for _ in range(repeat):
+        for key, _, work, reset in entries:
+            if reset is not None:
+                reset()
+            timings[key].append(work())
+    results = {}
+    for key, label, *_ in entries:
+        result = results[key] = _median(timings[key])
+        _print(label, result)
+    return results
+
+
+def _print(label: str, result: Timing) -> None:
     inner = f" [{result.inner:6.3f} s in generate]" if result.inner is not None else ""
     print(f"  {label:<44} {result.wall:7.3f} s{inner}  {result.note}", flush=True)
-    return result
 
 
 def _edit_cycle(
@@ -218,33 +240,43 @@ def _run_all(schemas: Path, root: Path, repeat: int) -> dict[str, Timing]:
     stage_out, pipe_out, bare_out = root / "stage-out", root / "pipeline-out", root / "codegen-out"
 
     def clear(path: Path) -> Callable[[], None]:
-        return lambda: shutil.rmtree(path, ignore_errors=True)
+        def reset() -> None:  # the output and the run cache beside it: a truly cold run
+            shutil.rmtree(path, ignore_errors=True)
+            (path.parent / f".{path.name}.schemagen-cache.json").unlink(missing_ok=True)
 
-    print("cold (empty output directory, fresh process)")
-    figures["codegen"] = _measure(
-        "datamodel-codegen CLI, directory, defaults",
-        lambda: _codegen_cli(schemas, bare_out),
-        repeat,
-    )
-    figures["stage cold"] = _measure(
-        "schemagen Python stage",
-        lambda: _run("stage", schemas, stage_out),
-        repeat,
-        clear(stage_out),
-    )
+        return reset
+
+    print("cold (empty output directory and no cache, fresh process; the three alternate)")
     missing = _pipeline_available()
+    cold: list[tuple[str, str, Callable[[], Timing], Callable[[], None] | None]] = [
+        (
+            "codegen",
+            "datamodel-codegen CLI, directory, defaults",
+            lambda: _codegen_cli(schemas, bare_out),
+            None,
+        ),
+        (
+            "stage cold",
+            "schemagen Python stage",
+            lambda: _run("stage", schemas, stage_out),
+            clear(stage_out),
+        ),
+    ]
     if missing is None:
-        figures["pipeline cold"] = _measure(
-            "schemagen pipeline (all stages)",
-            lambda: _run("pipeline", schemas, pipe_out),
-            repeat,
-            clear(pipe_out),
+        cold.append(
+            (
+                "pipeline cold",
+                "schemagen pipeline (all stages)",
+                lambda: _run("pipeline", schemas, pipe_out),
+                clear(pipe_out),
+            )
         )
     else:
         print(
             f"  schemagen pipeline: not measured, stages missing ({missing}); "
             "the stage alone stands in"
         )
+    figures.update(_measure_alternating(cold, repeat))
     print("warm")
     figures["stage noop"] = _measure(
         "Python stage, no-op", lambda: _run("stage", schemas, stage_out), repeat

@@ -64,6 +64,7 @@ def test_incremental_runs_equal_cold_runs(workspace: Path) -> None:
     assert incremental.wrote
     cold = generate(_config(workspace, "cold"))
     assert _tree(workspace / "generated") == _tree(workspace / "cold")
+    assert incremental.diagnostics == cold.diagnostics
     changed = set(incremental.drift.changed)
     assert "assembled/bundles/events/BondArchivedEvent.schema.json" in changed
     assert "assembled/bundles/enums/EntityType.schema.json" not in changed  # untouched sources
@@ -105,3 +106,33 @@ def test_plan_is_pure(workspace: Path) -> None:
     assert result.files and not (workspace / "never-written").exists()
     paths = [f.path for f in result.files]
     assert paths == sorted(paths) and "manifest.json" in paths
+
+
+def test_an_edit_renders_only_the_backstage_entities_it_reaches(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import schemagen.backstage as backstage
+
+    config = _config(workspace)
+    generate(config)
+    rendered: list[str] = []
+    real = backstage.entity_files
+
+    def spy(entity: backstage.ServiceEntity, *args: object) -> object:
+        rendered.append(entity.relpath)
+        return real(entity, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(backstage, "entity_files", spy)
+    _edit(workspace / "schemas/entities/system/Course.schema.json", description="Edited: a course.")
+    incremental = generate(config)
+    reached = {
+        path.rsplit("/", 1)[0]
+        for path, entry in incremental.plan.manifest.files.items()
+        if entry.kind in ("backstage-template", "backstage-catalog")
+        and "entities/system/Course.schema.json" in entry.sources
+    }
+    assert "entities/system/Course.schema.json" in rendered
+    assert 0 < len(rendered) == len(reached) < 24  # the others are reused, not rendered again
+    cold = generate(_config(workspace, "cold-backstage"))
+    assert _tree(workspace / "generated") == _tree(workspace / "cold-backstage")
+    assert incremental.diagnostics == cold.diagnostics

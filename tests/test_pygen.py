@@ -787,3 +787,41 @@ def test_incremental_output_equals_a_cold_run_after_an_edit(
     corpus, incremental = run_stage(config)
     assert not [d for d in incremental.diagnostics if d.rule == "generate/python-failed"]
     _cold_equals(corpus, out, incremental)
+
+
+def test_a_new_narrowing_of_an_inherited_field_regenerates_the_base(tmp_path: Path) -> None:
+    """A subclass that narrows an inline field of its base makes that field a class in the base's
+    module, which the subclass imports: narrowing a field nobody narrowed before must regenerate
+    the base too (found by generating the corpus in two halves)."""
+    base = {
+        "title": "Base",
+        "type": "object",
+        "properties": {
+            "kind": {"type": "string", "maxLength": 20},
+            "code": {"type": "string", "pattern": "^[a-z]+$"},
+        },
+    }
+    child = {
+        "title": "Child",
+        "allOf": [
+            {"$ref": "Base.schema.json"},
+            {"type": "object", "properties": {"kind": {"const": "child"}}},
+        ],
+    }
+    schemas = write_schemas(
+        tmp_path / "schemas", {"Base.schema.json": base, "Child.schema.json": child}
+    )
+    config = _config(schemas, tmp_path / "generated", "pygen_narrow")
+    run_stage(config)
+    child["allOf"][1]["properties"]["code"] = {"const": "abc"}  # type: ignore[index]
+    write_schemas(schemas, {"Child.schema.json": child})
+    corpus, incremental = run_stage(config)
+    _cold_equals(corpus, config.out, incremental)
+    imported = subprocess.run(
+        [sys.executable, "-c", "import pygen_narrow.child"],
+        cwd=config.out / "python",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert imported.returncode == 0, imported.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from click.testing import CliRunner
 
 from schemagen.cli import main
 from schemagen.config import ConfigError, config_from_table
-from schemagen.parallel import Deferred
+from schemagen.parallel import Worker
 
 SCHEMA = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "A", "type": "string"}
 
@@ -99,13 +100,43 @@ def test_a_bad_stage_setting_is_exit_2_with_one_line(project: Path) -> None:
     assert "configuration" in result.output and "Traceback" not in result.output
 
 
-def test_a_worker_raises_its_own_exception() -> None:
-    def fail() -> None:
-        raise ConfigError("bad setting")
+def _fail(message: str) -> None:
+    raise ConfigError(message)
 
+
+def _pid_and(value: object) -> tuple[int, object]:
+    return os.getpid(), value
+
+
+def test_a_worker_raises_its_own_exception() -> None:
+    failing: Worker[None] = Worker()
+    failing.submit(_fail, "bad setting")
     with pytest.raises(ConfigError, match="bad setting"):
-        Deferred(fail).result()
-    assert Deferred(lambda: {"ok": [1, 2]}).result() == {"ok": [1, 2]}
+        failing.result()
+
+
+def test_a_worker_runs_its_job_in_another_process_after_warming_up() -> None:
+    worker: Worker[tuple[int, object]] = Worker(warm_up=lambda: time.sleep(0.05))
+    worker.submit(_pid_and, {"ok": [1, 2]})
+    pid, value = worker.result()
+    assert value == {"ok": [1, 2]}
+    assert pid != os.getpid() or os.environ.get("SCHEMAGEN_JOBS") == "1"
+
+
+def test_a_job_that_cannot_travel_runs_in_process() -> None:
+    worker: Worker[tuple[int, object]] = Worker()
+    worker.submit(_pid_and, lambda: None)  # a lambda cannot be pickled
+    pid, _ = worker.result()
+    assert pid == os.getpid()
+
+
+def test_a_cancelled_worker_leaves_no_child() -> None:
+    worker: Worker[None] = Worker(warm_up=lambda: time.sleep(30))
+    child = worker._pid
+    worker.cancel()
+    if child is not None:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(child, os.WNOHANG)
 
 
 def test_graph_output_to_a_directory_is_a_usage_error(project: Path) -> None:

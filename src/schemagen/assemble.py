@@ -45,6 +45,7 @@ import jsonschema_specifications
 from schemagen.cache import PreviousRun
 from schemagen.config import Config, ConfigError, matches_any
 from schemagen.diagnostics import Diagnostic, Severity, sort_diagnostics
+from schemagen.jsontext import json_bytes
 from schemagen.load import SchemaDocument, load_file, normalize_dialect, with_dialect
 from schemagen.outputs import GeneratedFile, StageResult, subtree, write_tree
 from schemagen.resolve import Corpus
@@ -84,7 +85,7 @@ MAX_INLINE_DEPTH = 96
 
 def canonical_json(value: Any) -> bytes:
     """Indent 2, keys in their original order, trailing newline."""
-    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return json_bytes(value)
 
 
 def _id_key(dialect: str) -> str:
@@ -976,8 +977,9 @@ def assemble_corpus(corpus: Corpus, previous: PreviousRun | None = None) -> Stag
         if settings.wants_flat(document.relpath):
             wanted.append(f"assembled/flat/{names[document.path]}")
         kept = [previous.reuse(path) for path in wanted] if previous is not None else [None]
-        if all(kept):
+        if previous is not None and all(kept):
             files.extend(f for f in kept if f is not None)
+            diagnostics.extend(previous.findings(document.display, "assemble"))
             continue
         bundle = bundle_document(resolution, document)
         name = names[document.path]

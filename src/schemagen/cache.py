@@ -151,6 +151,14 @@ class PreviousRun:
     def fresh(self, sources: Iterable[str]) -> bool:
         return self.changed.isdisjoint(sources)
 
+    def findings(self, file: str, family: str) -> tuple[Diagnostic, ...]:
+        """What the last run reported in `file` under rules `family/...` (the findings that go
+        with outputs it reuses)."""
+        prefix = f"{family}/"
+        return tuple(
+            d for d in self.diagnostics if d.location.file == file and d.rule.startswith(prefix)
+        )
+
     def reuse(self, path: str) -> GeneratedFile | None:
         """The file as the last run wrote it, if its sources are unchanged and it is intact."""
         entry = self.entries.get(path)

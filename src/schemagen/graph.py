@@ -30,7 +30,7 @@ import subprocess
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urldefrag, urlparse
@@ -38,6 +38,7 @@ from urllib.parse import unquote, urldefrag, urlparse
 import networkx as nx
 
 from schemagen.config import Config
+from schemagen.jsontext import json_text
 from schemagen.load import SCHEMA_SUFFIXES, SchemaDocument
 from schemagen.outputs import GeneratedFile, Manifest, StageResult
 from schemagen.resolve import Corpus
@@ -453,7 +454,7 @@ def graph_json(
     }
     if focus:
         data["focus"] = sorted(name(n) for n in focus)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_text(data)
 
 
 def _folder_tree(graph: SchemaGraph, shown: Sequence[str]) -> dict[str, list[str]]:
@@ -746,6 +747,7 @@ def graph_outputs(graph: SchemaGraph) -> StageResult:
         sorted(graph.info(n).relpath for n in graph.nodes if not graph.info(n).external)
     )
 
+    @cache  # asked once per node and edge end
     def stable(node: str) -> str:
         path = Path(graph.digraph.nodes[node]["path"])
         return os.path.relpath(path, graph.project_root).replace(os.sep, "/")

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from schemagen.diagnostics import Diagnostic, Location, Severity
+from schemagen.jsontext import json_bytes
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -102,8 +103,7 @@ def build_manifest(files: Iterable[GeneratedFile], inputs: Mapping[str, str]) ->
 
 
 def manifest_file(manifest: Manifest) -> GeneratedFile:
-    text = json.dumps(manifest.to_json(), indent=2, sort_keys=False) + "\n"
-    return GeneratedFile(MANIFEST_NAME, text.encode(), (), "manifest")
+    return GeneratedFile(MANIFEST_NAME, json_bytes(manifest.to_json()), (), "manifest")
 
 
 def read_manifest(out_dir: Path) -> Manifest | None:

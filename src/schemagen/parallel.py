@@ -1,61 +1,97 @@
 """Run one stage in a forked worker while the caller runs the others.
 
 Generation is CPU-bound and the Python stage (datamodel-code-generator) is the longest, so on a
-multi-core machine it runs in a child process that inherits the compiled corpus through fork
-(nothing is pickled on the way in) and sends back its StageResult, a value of plain bytes and
-strings. Where fork is unavailable, or SCHEMAGEN_JOBS=1, the stage simply runs in-process.
+multi-core machine it runs in a child process. The child is forked before its input exists: it
+warms up (imports datamodel-code-generator, a third of a second) while the caller compiles the
+corpus, then receives its job (a module-level function and its argument, pickled) and sends back
+the result, a value of plain bytes and strings. Where fork is unavailable, or SCHEMAGEN_JOBS=1,
+the job simply runs in-process when its result is asked for.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
+import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 
-class Deferred(Generic[T]):
-    """The result of `fn`, computed in a child process (or on demand, in-process)."""
+class Worker(Generic[T]):
+    """One job, run in a child process forked at construction (or in-process, on demand)."""
 
-    def __init__(self, fn: Callable[[], T]) -> None:
-        self._fn = fn
+    def __init__(self, warm_up: Callable[[], object] | None = None) -> None:
+        self._job: tuple[Callable[[Any], T], Any] | None = None
         self._pid: int | None = None
-        self._read: int | None = None
+        self._to_child: int | None = None
+        self._from_child: int | None = None
         if _can_fork():
-            read, write = os.pipe()
+            job_read, job_write = os.pipe()
+            result_read, result_write = os.pipe()
             pid = os.fork()
-            if pid == 0:  # the child: compute, send, and leave without running the parent's exits
-                os.close(read)
-                _child(fn, write)
-            os.close(write)
-            self._pid, self._read = pid, read
+            if pid == 0:  # the child: never returns, never runs the parent's exit handlers
+                os.close(job_write)
+                os.close(result_read)
+                _serve(warm_up, job_read, result_write)
+            os.close(job_read)
+            os.close(result_write)
+            self._pid, self._to_child, self._from_child = pid, job_write, result_read
+
+    def submit(self, fn: Callable[[A], T], argument: A) -> None:
+        """Give the worker its job. `fn` must be importable by name (a module-level function or
+        a functools.partial of one); an argument that cannot be pickled runs in-process."""
+        self._job = (fn, argument)
+        if self._to_child is None:
+            return
+        try:
+            payload = pickle.dumps(self._job, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - any pickling failure: run it here instead
+            self.cancel()
+            return
+        with os.fdopen(self._to_child, "wb") as stream:  # the child reads while it warms up
+            self._to_child = None
+            stream.write(payload)
 
     def cancel(self) -> None:
-        """Stop the worker (its result is not wanted) and reap it."""
-        if self._pid is not None and self._read is not None:
+        """Stop the worker (its result is not wanted, or it will run in-process) and reap it."""
+        if self._pid is not None:
             os.kill(self._pid, signal.SIGKILL)
             os.waitpid(self._pid, 0)
-            os.close(self._read)
-            self._pid = self._read = None
+            self._pid = None
+        for descriptor in (self._to_child, self._from_child):
+            if descriptor is not None:
+                os.close(descriptor)
+        self._to_child = self._from_child = None
 
     def result(self) -> T:
-        if self._pid is None or self._read is None:
-            return self._fn()
+        """The job's value; the worker's own exception if it raised one."""
+        if self._job is None:
+            raise RuntimeError("Worker.result() before submit()")
+        if self._pid is None or self._from_child is None:
+            return self._run_here()
         chunks = []
-        with os.fdopen(self._read, "rb") as stream:
+        with os.fdopen(self._from_child, "rb") as stream:
+            self._from_child = None
             while chunk := stream.read(1 << 20):
                 chunks.append(chunk)
         os.waitpid(self._pid, 0)
         self._pid = None
         if not chunks:  # the worker died without answering: do the work here
-            return self._fn()
+            return self._run_here()
         status, payload = pickle.loads(b"".join(chunks))
         if status == "error":
             raise payload  # the worker's own exception: the caller handles it as if run here
         return payload  # type: ignore[no-any-return]
+
+    def _run_here(self) -> T:
+        assert self._job is not None
+        fn, argument = self._job
+        return fn(argument)
 
 
 def _can_fork() -> bool:
@@ -66,11 +102,19 @@ def _can_fork() -> bool:
     )
 
 
-def _child(fn: Callable[[], object], write: int) -> None:
+def _serve(warm_up: Callable[[], object] | None, job_read: int, result_write: int) -> None:
     code = 0
     try:
+        warming = threading.Thread(target=_quietly, args=(warm_up,), daemon=True)
+        warming.start()
+        with os.fdopen(job_read, "rb") as stream:
+            payload = stream.read()
+        warming.join()
+        if not payload:  # the parent gave up on this worker
+            return
         try:
-            message: tuple[str, object] = ("ok", fn())
+            fn, argument = pickle.loads(payload)
+            message: tuple[str, object] = ("ok", fn(argument))
         except Exception as error:  # noqa: BLE001 - sent to the parent, which raises it
             code = 1
             message = ("error", error)
@@ -78,7 +122,14 @@ def _child(fn: Callable[[], object], write: int) -> None:
                 pickle.dumps(error)
             except Exception:  # noqa: BLE001 - an exception that cannot travel: send its text
                 message = ("error", RuntimeError(f"{type(error).__name__}: {error}"))
-        with os.fdopen(write, "wb") as stream:
+        with os.fdopen(result_write, "wb") as stream:
             stream.write(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
     finally:
         os._exit(code)
+
+
+def _quietly(warm_up: Callable[[], object] | None) -> None:
+    """Warming up only saves time; if it fails, the job meets the same failure and reports it."""
+    if warm_up is not None:
+        with contextlib.suppress(Exception):
+            warm_up()

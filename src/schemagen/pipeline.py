@@ -30,11 +30,12 @@ from schemagen.outputs import (
     read_manifest,
     write_tree,
 )
-from schemagen.parallel import Deferred
+from schemagen.parallel import Worker
 from schemagen.resolve import Corpus, compile_corpus
 
 if TYPE_CHECKING:
     from schemagen.graph import SchemaGraph
+    from schemagen.pygen import Regenerated
 
 
 @dataclass(frozen=True)
@@ -92,11 +93,16 @@ def plan(config: Config, *, corpus: Corpus | None = None, use_cache: bool = Fals
             manifest = read_manifest(config.out) or build_manifest(cached.files, {})
             displays = tuple(display for display, _ in inputs.values())
             return Plan(config, cached.files, manifest, cached.diagnostics, displays)
-    corpus = corpus if corpus is not None else compile_corpus(config)
-    digests = {document.relpath: document.sha256 for document in corpus.documents}
-    result = Plan.of(corpus)
-    previous = load_previous_run(config, digests) if use_cache else None
-    diagnostics, files = _run_stages(config, corpus, result.graph, previous)
+    # Forked now, the Python worker imports datamodel-codegen while this process compiles.
+    python: Worker[Regenerated] = Worker(warm_up=_warm_up_python)
+    try:
+        corpus = corpus if corpus is not None else compile_corpus(config)
+        digests = {document.relpath: document.sha256 for document in corpus.documents}
+        result = Plan.of(corpus)
+        previous = load_previous_run(config, digests) if use_cache else None
+        diagnostics, files = _run_stages(config, corpus, result.graph, previous, python)
+    finally:
+        python.cancel()  # no orphaned worker, whatever happened
     manifest = build_manifest(files, digests)
     if files:
         files.append(manifest_file(manifest))
@@ -108,34 +114,39 @@ VALIDATION_FAMILIES = ("schema", "infrastructure")
 """Rule families `validate_documents` reports, as opposed to loading and resolving."""
 
 
+def _warm_up_python() -> None:
+    from schemagen.pygen.codegen import warm_up
+
+    warm_up()
+
+
 def _run_stages(
-    config: Config, corpus: Corpus, graph: SchemaGraph, previous: PreviousRun | None
+    config: Config,
+    corpus: Corpus,
+    graph: SchemaGraph,
+    previous: PreviousRun | None,
+    python: Worker[Regenerated],
 ) -> tuple[list[Diagnostic], list[GeneratedFile]]:
     from schemagen.assemble import assemble_corpus
     from schemagen.backstage import generate_backstage
     from schemagen.graph import graph_outputs
-    from schemagen.pygen import generate_python
+    from schemagen.pygen import plan_python, python_files, regenerate
 
     _check_settings(config)  # before any stage runs, so bad settings fail the same way everywhere
-    manifest = read_manifest(config.out)
-    # The Python stage is the longest: it runs in a worker from the start, while this process
-    # validates and runs the other stages; its result is used only if validation passes.
-    python = Deferred(lambda: generate_python(corpus, graph, previous=manifest, out_dir=config.out))
+    # datamodel-codegen is most of the run: the worker runs it while this process validates and
+    # runs the other stages; its result is used only if validation passes.
+    python_plan = plan_python(corpus, previous=read_manifest(config.out), out_dir=config.out)
+    python.submit(regenerate, python_plan.codegen)
     diagnostics = list(_validate(corpus, graph, previous))
     files: list[GeneratedFile] = []
     if has_errors(diagnostics):
-        python.cancel()
         return diagnostics, files
-    try:
-        results = [
-            assemble_corpus(corpus, previous),
-            graph_outputs(graph),
-            generate_backstage(corpus),
-        ]
-    except BaseException:
-        python.cancel()  # no orphaned worker when a stage here fails
-        raise
-    for result in (*results, python.result()):
+    results = [
+        assemble_corpus(corpus, previous),
+        graph_outputs(graph),
+        generate_backstage(corpus, previous),
+    ]
+    for result in (*results, python_files(python_plan, python.result())):
         files.extend(result.files)
         diagnostics.extend(result.diagnostics)
     return diagnostics, files

@@ -89,6 +89,9 @@ class Corpus:
     diagnostics: tuple[Diagnostic, ...]
     files_seen: int
     _uris: Mapping[str, SchemaDocument] = field(repr=False, compare=False)
+    _known_as: dict[str, tuple[SchemaDocument, str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def checked_files(self) -> tuple[str, ...]:
@@ -99,12 +102,16 @@ class Corpus:
 
     def uri_of(self, document: SchemaDocument) -> str:
         """The URI a document is known by: its `$id` when that names it, else its file URI."""
-        declared = document.declared_id
-        if declared is not None:
-            absolute = join_uri(document.file_uri, declared)
-            if self._uris.get(urldefrag(absolute).url) is document:
-                return urldefrag(absolute).url
-        return document.file_uri
+        memo = self._known_as.get(document.file_uri)  # stages ask once per reference
+        if memo is not None and memo[0] is document:
+            return memo[1]
+        known = document.file_uri
+        if document.declared_id is not None:
+            absolute = urldefrag(join_uri(document.file_uri, document.declared_id)).url
+            if self._uris.get(absolute) is document:
+                known = absolute
+        self._known_as[document.file_uri] = (document, known)
+        return known
 
     def by_path(self, text: str | Path) -> SchemaDocument | None:
         """A corpus document by path (as typed, absolute, or relative to the root) or by `$id`."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
@@ -73,6 +74,7 @@ def schema_id(schema: Mapping[str, Any], dialect: str) -> str | None:
     return value
 
 
+@lru_cache(maxsize=1 << 16)  # a corpus joins the same few thousand pairs over and over
 def join_uri(base: str, ref: str) -> str:
     """RFC 3986 resolution, tolerant of URN bases that urljoin does not understand."""
     if ref.startswith("#"):

@@ -66,6 +66,7 @@ from schemagen.backstage.model import ServiceEntity, display_title, entity_slug
 from schemagen.backstage.render import render
 from schemagen.backstage.settings import DEFAULT_TEMPLATES, BackstageSettings
 from schemagen.backstage.stack import StackForm, find_stacks, stack_form
+from schemagen.cache import PreviousRun
 from schemagen.diagnostics import Diagnostic, Severity
 from schemagen.load import SchemaDocument
 from schemagen.outputs import GeneratedFile, StageResult
@@ -84,6 +85,11 @@ KIND_TEMPLATE = "backstage-template"
 KIND_CATALOG = "backstage-catalog"
 KIND_PARAMETERS = "backstage-parameters"
 KIND_LOCATION = "backstage-location"
+ENTITY_FILES = {
+    "template.yaml": KIND_TEMPLATE,
+    "parameters.yaml": KIND_PARAMETERS,
+    "catalog-info.yaml": KIND_CATALOG,
+}
 
 
 @dataclass(frozen=True)
@@ -92,8 +98,11 @@ class _Found:
     document: SchemaDocument
 
 
-def generate_backstage(corpus: Corpus) -> StageResult:
-    """Templates, parameter blocks and catalog entities for every schema with x-infrastructure."""
+def generate_backstage(corpus: Corpus, previous: PreviousRun | None = None) -> StageResult:
+    """Templates, parameter blocks and catalog entities for every schema with x-infrastructure.
+
+    With `previous`, an entity whose files' sources are all unchanged keeps its files as they are.
+    """
     settings = BackstageSettings.from_config(corpus.config)
     stacks = find_stacks(corpus, settings)
     forms = {template: stack_form(corpus, document) for template, document in stacks.items()}
@@ -102,6 +111,11 @@ def generate_backstage(corpus: Corpus) -> StageResult:
     files: list[GeneratedFile] = []
     emitted: list[_Found] = []
     for item in found:
+        kept = _kept_files(item.entity, sharing[item.entity.relpath], previous)
+        if kept is not None:  # emitted last time, so it had no problems then either
+            files.extend(kept)
+            emitted.append(item)
+            continue
         made, problems = entity_files(item.entity, settings, sharing[item.entity.relpath])
         diagnostics.extend(item.document.diagnostic(*p) for p in problems)
         if not problems:
@@ -278,6 +292,25 @@ def entity_files(
         for name, (kind, rendered) in renders.items()
     ]
     return (files if not problems else []), problems
+
+
+def _kept_files(
+    entity: ServiceEntity, sharing: Sharing, previous: PreviousRun | None
+) -> list[GeneratedFile] | None:
+    """The entity's files from the previous run, if every one of them is still what this run
+    would make: recorded from the same sources, none of which changed, and intact on disk."""
+    if previous is None:
+        return None
+    kept = []
+    for name, kind in ENTITY_FILES.items():
+        path = f"{entity.directory}/{name}"
+        sources = sharing.catalog_sources if kind == KIND_CATALOG else entity.form_sources
+        entry = previous.entries.get(path)
+        file = previous.reuse(path) if entry is not None and entry[1] == sources else None
+        if file is None:
+            return None
+        kept.append(file)
+    return kept
 
 
 def _round_trip(message: str) -> Problem:

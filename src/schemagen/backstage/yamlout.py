@@ -14,6 +14,7 @@ same string. The generator parses each file back and compares (`strict_equal`) b
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -54,15 +55,21 @@ class YamlText(str):
     __slots__ = ()
 
 
+# YAML's printable set minus line breaks (NEL, LS, PS), BOM and the invisible NBSP.
+_UNPRINTABLE = re.compile(
+    "[^\x20-\x7e\xa1-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+
+
+_NEEDS_ESCAPE = re.compile(f'[\\\\"]|{_UNPRINTABLE.pattern}')
+
+
 def _printable(char: str) -> bool:
-    """YAML's printable set minus line breaks (NEL, LS, PS), BOM and the invisible NBSP."""
-    code = ord(char)
-    return (
-        0x20 <= code <= 0x7E
-        or (0xA1 <= code <= 0xD7FF and code not in (0x2028, 0x2029))
-        or (0xE000 <= code <= 0xFFFD and code != 0xFEFF)
-        or 0x10000 <= code <= 0x10FFFF
-    )
+    return _UNPRINTABLE.match(char) is None
+
+
+def _all_printable(text: str) -> bool:
+    return _UNPRINTABLE.search(text) is None
 
 
 def _escape(char: str) -> str:
@@ -81,7 +88,7 @@ def _escape(char: str) -> str:
 
 def quoted(text: str) -> str:
     """`text` as a YAML double-quoted scalar (always one line)."""
-    return '"' + "".join(_escape(c) for c in text) + '"'
+    return '"' + _NEEDS_ESCAPE.sub(lambda found: _escape(found.group()), text) + '"'
 
 
 def plain_safe(text: str) -> bool:
@@ -92,7 +99,7 @@ def plain_safe(text: str) -> bool:
         and text[-1] not in " :"
         and ": " not in text
         and " #" not in text
-        and all(_printable(c) for c in text)
+        and _all_printable(text)
         and text.lower() not in _RESERVED_WORDS
     )
 
@@ -104,7 +111,7 @@ def _block_safe(text: str) -> bool:
     return (
         lines[0] != ""
         and not lines[0].startswith(" ")
-        and all(all(_printable(c) for c in line) for line in lines)
+        and all(_all_printable(line) for line in lines)
         and all(line == line.rstrip(" ") for line in lines)
     )
 

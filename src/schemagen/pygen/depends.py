@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from schemagen.pygen.prepare import RefIndex, narrowing_targets
+from schemagen.pygen.prepare import RefIndex, narrowed_schemas
 from schemagen.pygen.scalars import ANNOTATIONS, refinement
 from schemagen.resolve import Corpus, Reference
 from schemagen.sourcemap import resolve_pointer
@@ -36,6 +36,25 @@ class Dependencies:
     pointer_referrers: Mapping[str, frozenset[str]]
     sources: Mapping[str, frozenset[str]]
     deep: Mapping[str, frozenset[str]]
+    narrowers: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    """Per relpath: its schemas (by pointer) that other files narrow, and which files do."""
+
+    def narrowed(self, relpath: str) -> tuple[tuple[str, str, str], ...]:
+        """(file, pointer, first narrower) for every schema of `relpath` or of its bases up the
+        allOf chain that some file narrows. Whether a schema is narrowed shows in the modules
+        (it becomes a class) even when the narrowing file is not among their sources, so this
+        goes into their digests, and a run that regenerates them includes one narrower each."""
+        found: list[tuple[str, str, str]] = []
+        chain, walked = [relpath], set()
+        while chain:
+            current = chain.pop()
+            if current in walked:
+                continue
+            walked.add(current)
+            for pointer, who in self.narrowers.get(current, {}).items():
+                found.append((current, pointer, who[0]))
+            chain.extend(self.bases.get(current, frozenset()))
+        return tuple(sorted(found))
 
     def run_set(self, targets: Iterable[str], *, closure: bool = True) -> frozenset[str]:
         """What a datamodel-codegen run needs in order to produce `targets`' modules: them, the
@@ -113,10 +132,11 @@ def dependencies(corpus: Corpus) -> Dependencies:
         if pointer and not _DEFINITIONS.match(pointer):
             referrers.setdefault(target, set()).add(source)
     index = RefIndex.build(corpus.references, corpus.documents)
+    narrowers: dict[str, dict[str, set[str]]] = {}
     for document in corpus.documents:  # a narrowed inherited schema is inherited from, like a base
-        narrowed = narrowing_targets(document, index) - {document.relpath}
-        if narrowed:
-            bases.setdefault(document.relpath, set()).update(narrowed)
+        for target, pointer in narrowed_schemas(document, index):
+            bases.setdefault(document.relpath, set()).add(target)
+            narrowers.setdefault(target, {}).setdefault(pointer, set()).add(document.relpath)
     frozen_refs = _frozen(refs)
     graph = _Graph(
         frozen_refs,
@@ -137,6 +157,10 @@ def dependencies(corpus: Corpus) -> Dependencies:
         graph.referrers,
         {k: v[0] for k, v in found.items()},
         {k: v[1] for k, v in found.items()},
+        {
+            target: {pointer: tuple(sorted(who)) for pointer, who in sorted(pointers.items())}
+            for target, pointers in narrowers.items()
+        },
     )
 
 

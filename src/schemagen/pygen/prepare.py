@@ -288,9 +288,10 @@ def _narrows(override: Mapping[str, Any]) -> bool:
     ) == "object"
 
 
-def narrowing_targets(document: SchemaDocument, refs: RefIndex) -> set[str]:
-    """The files of the inherited schemas that `document`'s properties narrow (see below)."""
-    found: set[str] = set()
+def narrowed_schemas(document: SchemaDocument, refs: RefIndex) -> set[tuple[str, str]]:
+    """(file, pointer) of each inherited schema in another file that `document`'s properties
+    narrow (see below). Each becomes a class in that file's module, which `document` imports."""
+    found: set[tuple[str, str]] = set()
     nodes = list(iter_schemas(document.contents, document.file_uri, document.dialect))
     if not any("allOf" in node.schema for node in nodes):
         return found  # nothing inherited, nothing overridden
@@ -298,7 +299,7 @@ def narrowing_targets(document: SchemaDocument, refs: RefIndex) -> set[str]:
         if node.pointer and _narrows(node.schema):
             target = overridden(document, node.pointer, refs)
             if target is not None and target[0].path != document.path:
-                found.add(target[0].relpath)
+                found.add((target[0].relpath, target[1]))
     return found
 
 

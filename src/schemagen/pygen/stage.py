@@ -86,6 +86,7 @@ def _digest(
     relpath: str,
     sources: Iterable[str],
     deep: frozenset[str],
+    narrowed: Iterable[tuple[str, str, str]],
     fingerprint: list[Any],
 ) -> str:
     def fact(source: str) -> list[Any]:
@@ -96,6 +97,7 @@ def _digest(
         "generator": fingerprint,
         "module": fact(relpath),
         "sources": [fact(source) for source in sorted(sources) if source in facts],
+        "narrowed": [[file, pointer] for file, pointer, _ in narrowed],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -123,7 +125,8 @@ def plan_layout(corpus: Corpus, settings: PythonSettings) -> Layout:
         sources = deps.sources.get(document.relpath, frozenset({document.relpath}))
         known = tuple(sorted(s for s in sources if s in facts))
         deep = deps.deep.get(document.relpath, frozenset()) | {document.relpath}
-        digest = _digest(facts, document.relpath, known, deep, fingerprint)
+        narrowed = deps.narrowed(document.relpath)
+        digest = _digest(facts, document.relpath, known, deep, narrowed, fingerprint)
         specs[document.relpath] = ModuleSpec(
             document, paths[document.relpath], names[document.relpath], known, digest
         )
@@ -192,6 +195,7 @@ class _Regeneration:
         real = set(deps.run_set(targets, closure=False)) & set(specs)
         for target in targets:
             real |= deps.sources.get(target, frozenset()) & set(specs)
+            real |= {narrower for _, _, narrower in deps.narrowed(target)} & set(specs)
         chosen = {r: self.document(r) for r in real}
         by_parts = {spec.parts: relpath for relpath, spec in specs.items()}
         edge = {
@@ -238,9 +242,55 @@ class _Regeneration:
         self.attempt([target])
 
 
-def _regenerate(
-    corpus: Corpus, layout: Layout, dirty: list[str], known_stubs: Mapping[str, str]
-) -> _Regeneration:
+@dataclass(frozen=True)
+class Codegen:
+    """The datamodel-codegen part of a run: which modules to regenerate and their prepared
+    inputs. A plain value, so that `regenerate` can run in a worker process."""
+
+    layout: Layout
+    dirty: tuple[str, ...]
+    known_stubs: Mapping[str, str]
+    references: Mapping[str, tuple[Reference, ...]] = field(default_factory=dict)
+    refs: RefIndex | None = None
+    prepared: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PythonPlan:
+    """What the stage will do: the layout, the modules reused as they are, the codegen work for
+    the others, and the problems found on the way."""
+
+    layout: Layout
+    reused: Mapping[str, Cached]
+    codegen: Codegen
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True)
+class Regenerated:
+    """Generated module text per regenerated schema, and why each stubbed one failed."""
+
+    texts: Mapping[str, str]
+    failed: Mapping[str, str]
+
+
+def plan_python(corpus: Corpus, *, previous: Manifest | None, out_dir: Path) -> PythonPlan:
+    """Layout, reuse and prepared inputs: everything but running datamodel-codegen."""
+    layout = plan_layout(corpus, PythonSettings.from_config(corpus.config))
+    diagnostics = tuple(
+        invalid_class_name(spec.document, spec.name)
+        for spec in layout.specs.values()
+        if spec.name.problem is not None and spec.document.title is not None
+    )
+    reused: dict[str, Cached] = {}
+    for relpath, spec in layout.specs.items():
+        cached = _cached(layout, spec, out_dir, previous)
+        if cached is not None:
+            reused[relpath] = cached
+    dirty = tuple(r for r in sorted(layout.specs) if r not in reused)
+    known_stubs = {r: c.stub_reason for r, c in reused.items() if c.stub_reason is not None}
+    if not dirty:
+        return PythonPlan(layout, reused, Codegen(layout, dirty, known_stubs), diagnostics)
     by_document: dict[str, list[Reference]] = {}
     for reference in corpus.references:
         by_document.setdefault(reference.site.document.relpath, []).append(reference)
@@ -251,8 +301,31 @@ def _regenerate(
         RefIndex.build(corpus.references, documents),
         dict(known_stubs),
     )
-    regeneration.solve(dirty)
-    return regeneration
+    regeneration.inputs(list(dirty))  # prepares what the first (usually only) run needs
+    work = Codegen(
+        layout,
+        dirty,
+        known_stubs,
+        regeneration.references,
+        regeneration.refs,
+        regeneration.prepared,
+    )
+    return PythonPlan(layout, reused, work, diagnostics)
+
+
+def regenerate(work: Codegen) -> Regenerated:
+    """Run datamodel-codegen for the dirty modules; those it cannot generate are stubbed."""
+    if not work.dirty or work.refs is None:
+        return Regenerated({}, dict(work.known_stubs))
+    regeneration = _Regeneration(
+        work.layout,
+        work.references,
+        work.refs,
+        dict(work.known_stubs),
+        prepared=dict(work.prepared),
+    )
+    regeneration.solve(list(work.dirty))
+    return Regenerated(regeneration.texts, regeneration.failed)
 
 
 def _package_files(layout: Layout) -> list[GeneratedFile]:
@@ -282,35 +355,27 @@ def generate_python(
 ) -> StageResult:
     """Pydantic v2 modules for every schema under `python/<package>/`, reusing unchanged ones."""
     del graph  # the corpus's resolved references say all this stage needs
-    layout = plan_layout(corpus, PythonSettings.from_config(corpus.config))
-    diagnostics = [
-        invalid_class_name(spec.document, spec.name)
-        for spec in layout.specs.values()
-        if spec.name.problem is not None and spec.document.title is not None
-    ]
-    reused: dict[str, Cached] = {}
-    for relpath, spec in layout.specs.items():
-        cached = _cached(layout, spec, out_dir, previous)
-        if cached is not None:
-            reused[relpath] = cached
-    dirty = [r for r in sorted(layout.specs) if r not in reused]
-    known_stubs = {r: c.stub_reason for r, c in reused.items() if c.stub_reason is not None}
-    failed = dict(known_stubs)
-    texts: dict[str, str] = {}
-    if dirty:
-        regeneration = _regenerate(corpus, layout, dirty, known_stubs)
-        failed, texts = regeneration.failed, regeneration.texts
+    plan = plan_python(corpus, previous=previous, out_dir=out_dir)
+    return python_files(plan, regenerate(plan.codegen))
+
+
+def python_files(plan: PythonPlan, regenerated: Regenerated) -> StageResult:
+    """The package tree: reused modules as they were, regenerated ones, stubs for failures."""
+    layout, failed = plan.layout, regenerated.failed
+    diagnostics = list(plan.diagnostics)
     files = _package_files(layout)
     for relpath, spec in sorted(layout.specs.items()):
         files.append(
             GeneratedFile(
                 layout.path(spec),
-                _content(layout, spec, reused, texts, failed),
+                _content(layout, spec, plan.reused, regenerated.texts, failed),
                 spec.sources,
                 "python",
             )
         )
-        if relpath in failed and (relpath in dirty or relpath in known_stubs):
+        if relpath in failed and (
+            relpath in plan.codegen.dirty or relpath in plan.codegen.known_stubs
+        ):
             diagnostics.append(_failure(spec, failed[relpath]))
     return StageResult(tuple(sorted(files, key=lambda f: f.path)), tuple(diagnostics))
 
