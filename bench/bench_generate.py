@@ -13,7 +13,9 @@ benchmark never touches the repository. Figures, side by side, each the median o
   its direct users import);
 - top-leaf edit: after changing the description of events/BondArchivedEvent, which nothing
   references (so only its own outputs change);
-- base edit: after adding a property to base/BaseEntity.
+- base edit: after adding a property to base/BaseEntity;
+- warm session: the same edits, each followed by `generate` in one long-lived process that has
+  started datamodel-codegen once, as `schemagen generate --watch` runs them.
 
 Each schemagen figure is wall-clock for the subprocess (interpreter start included, as for the
 datamodel-codegen CLI) and, in brackets, the time inside the generate call itself: for the stage,
@@ -67,6 +69,45 @@ RUNNER = textwrap.dedent(
         errors = []
     imported = "datamodel_code_generator" in sys.modules
     print(json.dumps({"inner": inner, "imported": imported, "errors": errors[:3]}))
+    """
+)
+
+
+SESSION_RUNNER = textwrap.dedent(
+    """
+    import json, sys, time
+    from pathlib import Path
+    from schemagen.config import load_config
+    from schemagen.pipeline import generate
+    from schemagen.watch import warm_up
+    schemas, out, config_path = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    repeat, edits = int(sys.argv[4]), json.loads(sys.argv[5])
+    config = load_config(Path(config_path)).with_overrides(schemas=schemas, out=out)
+    warm_up()  # what `generate --watch` does before its first run
+    generate(config)
+    figures = {}
+    for key, relpath, change in edits:
+        path = schemas / relpath
+        original = path.read_text(encoding="utf-8")
+        times = []
+        for _ in range(repeat):
+            data = json.loads(original)
+            if change == "describe":
+                data["description"] = data.get("description", "") + " (edited)"
+            elif change == "loosen":
+                data["maximum"] = 2
+            else:
+                note = {"type": "string", "maxLength": 7}
+                data.setdefault("properties", {})["benchmark_note"] = note
+            path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+            start = time.perf_counter()
+            outcome = generate(config)
+            times.append(time.perf_counter() - start)
+            assert outcome.wrote, "the edit changed nothing"
+            path.write_text(original, encoding="utf-8")
+            generate(config)
+        figures[key] = sorted(times)[len(times) // 2]
+    print(json.dumps(figures))
     """
 )
 
@@ -320,6 +361,45 @@ def _run_all(schemas: Path, root: Path, repeat: int) -> dict[str, Timing]:
                 _edit_cycle(mode, schemas, out, base, _add_property, repeat),
                 repeat,
             )
+    if missing is None:
+        print("warm session (one process, as `generate --watch` runs; datamodel-codegen started)")
+        figures.update(_session(schemas, root / "session-out", repeat))
+    return figures
+
+
+SESSION_EDITS = [
+    ("session leaf", "primitives/Uuid.schema.json", "describe"),
+    ("session top leaf", "events/BondArchivedEvent.schema.json", "describe"),
+    ("session leaf bound", "primitives/NormalizedValue.schema.json", "loosen"),
+    ("session base", "base/BaseEntity.schema.json", "property"),
+]
+
+
+def _session(schemas: Path, out: Path, repeat: int) -> dict[str, Timing]:
+    edits = [edit for edit in SESSION_EDITS if (schemas / edit[1]).exists()]
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            SESSION_RUNNER,
+            str(schemas),
+            str(out),
+            str(REPO / "pyproject.toml"),
+            str(repeat),
+            json.dumps(edits),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(REPO / "src"), "PATH": str(Path(sys.executable).parent)},
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"session run failed:\n{completed.stderr[-2000:]}")
+    seconds = json.loads(completed.stdout.strip().splitlines()[-1])
+    figures = {}
+    for key, relpath, change in edits:
+        figures[key] = Timing(seconds[key], seconds[key])
+        _print(f"session: after editing {relpath} ({change})", figures[key])
     return figures
 
 
@@ -339,9 +419,11 @@ def _summary(figures: dict[str, Timing]) -> None:
         "stage top leaf",
         "pipeline leaf",
         "pipeline top leaf",
+        "session leaf",
+        "session top leaf",
     ):
         if key in figures:
-            base_key = "pipeline cold" if key.startswith("pipeline") else "stage cold"
+            base_key = "stage cold" if key.startswith("stage") else "pipeline cold"
             ratio = (figures[key].inner or figures[key].wall) / (
                 figures[base_key].inner or figures[base_key].wall
             )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from schemagen import outputs
 from schemagen.outputs import (
     GeneratedFile,
     Manifest,
@@ -63,15 +64,15 @@ def test_a_failing_write_leaves_the_previous_tree(
     out = tmp_path / "generated"
     write_tree(out, [GeneratedFile("keep.txt", b"old")])
     calls = {"n": 0}
-    original = Path.write_bytes
+    original = outputs._write_new
 
-    def failing(self: Path, data: bytes) -> int:
+    def failing(path: str, data: bytes) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError("disk full")
-        return original(self, data)
+        original(path, data)
 
-    monkeypatch.setattr(Path, "write_bytes", failing)
+    monkeypatch.setattr(outputs, "_write_new", failing)
     with pytest.raises(OSError):
         write_tree(out, [GeneratedFile("keep.txt", b"new"), GeneratedFile("more.txt", b"x")])
     monkeypatch.undo()

@@ -136,3 +136,49 @@ def test_an_edit_renders_only_the_backstage_entities_it_reaches(
     cold = generate(_config(workspace, "cold-backstage"))
     assert _tree(workspace / "generated") == _tree(workspace / "cold-backstage")
     assert incremental.diagnostics == cold.diagnostics
+
+
+def test_watch_regenerates_after_an_edit_and_reports_a_bad_configuration(
+    workspace: Path,
+) -> None:
+    from schemagen.watch import Round, watch
+
+    pyproject = workspace / "pyproject.toml"
+    saved = pyproject.read_text()
+    leaf = workspace / "schemas/events/BondArchivedEvent.schema.json"
+    rounds: list[Round] = []
+
+    def report(round_: Round) -> None:
+        rounds.append(round_)
+        if round_.number == 1:  # an edit after the first run: the next poll sees it
+            _edit(leaf, description="Edited while watching.")
+        elif round_.number == 2:
+            pyproject.write_text(saved + "\n[tool.schemagen\n")  # broken TOML
+
+    try:
+        watch(
+            _config(workspace),
+            report,
+            load=lambda: _config(workspace),
+            interval=0.05,
+            max_rounds=3,
+        )
+    finally:
+        pyproject.write_text(saved)
+    first, second, third = rounds
+    assert first.outcome is not None and second.outcome is not None
+    assert "python/familiar_schemas/events/bond_archived_event.py" in second.outcome.drift.changed
+    assert third.outcome is None and third.problem and "invalid TOML" in third.problem
+
+
+def test_watch_takes_neither_check_nor_a_format(workspace: Path) -> None:
+    from click.testing import CliRunner
+
+    from schemagen.cli import main
+
+    runner = CliRunner()
+    for extra in (["--check"], ["--format", "json"]):
+        result = runner.invoke(
+            main, ["--config", str(workspace / "pyproject.toml"), "generate", "--watch", *extra]
+        )
+        assert result.exit_code == 2 and "--watch" in result.output

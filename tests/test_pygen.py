@@ -32,7 +32,6 @@ from schemagen.outputs import (
 )
 from schemagen.pygen import PythonSettings, generate_python
 from schemagen.pygen import codegen as codegen_module
-from schemagen.pygen import stage as stage_module
 from schemagen.pygen.codegen import CodegenError
 from schemagen.pygen.naming import class_name, module_paths, snake
 from schemagen.pygen.render import read_header
@@ -453,7 +452,7 @@ def test_a_schema_codegen_cannot_handle_becomes_a_stub_and_the_rest_goes_on(
             raise CodegenError("ValueError: cannot handle this")
         return real(documents, line_length)
 
-    monkeypatch.setattr(stage_module, "run_codegen", fussy)
+    monkeypatch.setattr(codegen_module, "run_codegen", fussy)
     config = _config(schemas, tmp_path / "generated", "pygen_fail")
     _, result = run_stage(config)
     failed = [d for d in result.diagnostics if d.rule == "generate/python-failed"]
@@ -470,7 +469,7 @@ def test_a_schema_codegen_cannot_handle_becomes_a_stub_and_the_rest_goes_on(
     assert "schemagen-stub:" in generated.text("enums/Status.schema.json")
     assert "class Thing(Base)" in generated.text("entities/Thing.schema.json")
     # A no-op run keeps the stub (same inputs, same failure) and still reports it.
-    monkeypatch.setattr(stage_module, "run_codegen", real)
+    monkeypatch.setattr(codegen_module, "run_codegen", real)
     _, again = run_stage(config)
     assert [d.rule for d in again.diagnostics] == ["generate/python-failed"]
 
@@ -631,7 +630,7 @@ def _recording(monkeypatch: pytest.MonkeyPatch) -> list[set[tuple[str, ...]]]:
         runs.append(set(documents))
         return real(documents, line_length)
 
-    monkeypatch.setattr(stage_module, "run_codegen", recording)
+    monkeypatch.setattr(codegen_module, "run_codegen", recording)
     return runs
 
 

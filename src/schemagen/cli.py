@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from schemagen.outputs import OutputDirError, check_output_dir
 from schemagen.reports import RuleDoc
 
 if TYPE_CHECKING:
+    from schemagen.pipeline import GenerateOutcome
     from schemagen.resolve import Corpus
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,6 +45,8 @@ class Context:
     config: Config
     quiet: bool
     color: bool
+    reload: Callable[[], Config]
+    """The configuration read afresh, with the same flags (for long-running commands)."""
 
     def progress(self, message: str) -> None:
         if not self.quiet:
@@ -176,12 +180,16 @@ def main(
     no_color: bool,
 ) -> None:
     """schemagen: JSON Schemas in, bundles, Pydantic types, Backstage templates and checks out."""
-    config = load_config(config_path).with_overrides(schemas=schemas, out=out, maps=maps)
+
+    def configure() -> Config:
+        return load_config(config_path).with_overrides(schemas=schemas, out=out, maps=maps)
+
+    config = configure()
     _require_directory(config.schemas, "schemas directory", config)
     for mapping in config.url_map:
         _require_directory(mapping.directory, f"--map {mapping.prefix}: directory", config)
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
-    click_ctx.obj = Context(config, quiet, color)
+    click_ctx.obj = Context(config, quiet, color, configure)
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -314,35 +322,70 @@ def impact(ctx: Context, targets: tuple[str, ...], since: str | None, fmt: str) 
 
 @main.command()
 @click.option("--check", is_flag=True, help="Write nothing; report drift (exit 1 if any).")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep running: regenerate after every change to the schemas or configuration "
+    "(Ctrl-C stops).",
+)
 @FORMAT_OPTION
 @pass_context
 @guarded
-def generate(ctx: Context, check: bool, fmt: str) -> None:
+def generate(ctx: Context, check: bool, watch: bool, fmt: str) -> None:
     """The whole pipeline into the generated directory."""
     from schemagen.pipeline import generate as run_generate
 
+    if watch:
+        if check or fmt != "text":
+            _fail("--watch writes and reports as text; it takes neither --check nor --format")
+        _watch(ctx)
+        return
     ctx.progress(f"schemagen: generating from {ctx.config.display(ctx.config.schemas)}/")
     outcome = run_generate(ctx.config, check=check)
     diagnostics = list(outcome.diagnostics)
-    out = ctx.config.display(ctx.config.out)
-    if has_errors(diagnostics):
-        ctx.progress(f"schemagen: the schemas have errors; {out}/ left as it was")
-    elif check:
+    if check and not has_errors(diagnostics):
         diagnostics.extend(outcome.drift_findings())
-        ctx.progress(
-            f"schemagen: {out}/ is up to date"
-            if outcome.drift.clean
-            else f"schemagen: {out}/ is out of date"
-        )
-    else:
-        d = outcome.drift
-        ctx.progress(
-            f"schemagen: {out}/ up to date ({len(outcome.plan.files)} files)"
-            if d.clean
-            else f"schemagen: wrote {out}/: {len(d.added)} added, {len(d.changed)} changed, "
-            f"{len(d.removed)} removed"
-        )
+    ctx.progress(f"schemagen: {_outcome_summary(ctx.config, outcome, check=check)}")
     sys.exit(_emit(ctx, fmt, diagnostics, outcome.plan.checked_files, suite="schemagen generate"))
+
+
+def _outcome_summary(config: Config, outcome: GenerateOutcome, *, check: bool = False) -> str:
+    out = config.display(config.out)
+    drift = outcome.drift
+    if has_errors(outcome.diagnostics):
+        return f"the schemas have errors; {out}/ left as it was"
+    if check:
+        return f"{out}/ is up to date" if drift.clean else f"{out}/ is out of date"
+    if drift.clean:
+        return f"{out}/ up to date ({len(outcome.plan.files)} files)"
+    return (
+        f"wrote {out}/: {len(drift.added)} added, {len(drift.changed)} changed, "
+        f"{len(drift.removed)} removed"
+    )
+
+
+def _watch(ctx: Context) -> None:
+    from schemagen.watch import Round, watch
+
+    def report(round_: Round) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        if round_.outcome is None:
+            click.echo(f"schemagen: [{stamp}] cannot run: {round_.problem}", err=True)
+            return
+        summary = _outcome_summary(ctx.config, round_.outcome)
+        click.echo(f"schemagen: [{stamp}] {summary} in {round_.seconds:.2f} s", err=True)
+        found = [d for d in round_.outcome.diagnostics if d.severity.value in ("error", "warning")]
+        if found:
+            _emit(ctx, "text", found, round_.outcome.plan.checked_files, suite="schemagen generate")
+
+    ctx.progress(
+        f"schemagen: watching {ctx.config.display(ctx.config.schemas)}/ "
+        "(and the configuration); Ctrl-C stops"
+    )
+    try:
+        watch(ctx.config, report, load=ctx.reload)
+    except KeyboardInterrupt:
+        ctx.progress("schemagen: stopped watching")
 
 
 @main.command()

@@ -16,6 +16,7 @@ import ctypes.util
 import hashlib
 import json
 import os
+import posixpath
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -186,7 +187,14 @@ def recover_interrupted(out_dir: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)  # a staging tree from a killed run
 
 
-def _link(existing: Path, target: Path) -> bool:
+def _write_new(path: str, content: bytes) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with os.fdopen(descriptor, "wb") as stream:
+        os.fchmod(descriptor, 0o644)  # whatever the umask
+        stream.write(content)
+
+
+def _link(existing: str, target: str) -> bool:
     try:
         os.link(existing, target)
     except OSError:
@@ -237,13 +245,14 @@ def write_tree(out_dir: Path, files: Iterable[GeneratedFile]) -> Drift:
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
         unchanged = {f.path for f in files} - set(drift.added) - set(drift.changed)
+        root, old = str(staging), str(out_dir)
+        for directory in sorted({posixpath.dirname(f.path) for f in files} - {""}):
+            os.makedirs(os.path.join(root, directory), mode=0o755, exist_ok=True)
         for generated in files:
-            target = staging / generated.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if generated.path in unchanged and _link(out_dir / generated.path, target):
+            target = os.path.join(root, generated.path)
+            if generated.path in unchanged and _link(os.path.join(old, generated.path), target):
                 continue  # files are never modified in place, so the old tree can share them
-            target.write_bytes(generated.content)
-            os.chmod(target, 0o644)
+            _write_new(target, generated.content)
         for directory, _, _ in os.walk(staging):
             os.chmod(directory, 0o755)
         if out_dir.exists() and _exchange(staging, out_dir):

@@ -35,7 +35,7 @@ from schemagen.resolve import Corpus, compile_corpus
 
 if TYPE_CHECKING:
     from schemagen.graph import SchemaGraph
-    from schemagen.pygen import Regenerated
+    from schemagen.pygen.codegen import CodegenOutcome
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def plan(config: Config, *, corpus: Corpus | None = None, use_cache: bool = Fals
             displays = tuple(display for display, _ in inputs.values())
             return Plan(config, cached.files, manifest, cached.diagnostics, displays)
     # Forked now, the Python worker imports datamodel-codegen while this process compiles.
-    python: Worker[Regenerated] = Worker(warm_up=_warm_up_python)
+    python: Worker[CodegenOutcome] = Worker(warm_up=_warm_up_python)
     try:
         corpus = corpus if corpus is not None else compile_corpus(config)
         digests = {document.relpath: document.sha256 for document in corpus.documents}
@@ -125,18 +125,21 @@ def _run_stages(
     corpus: Corpus,
     graph: SchemaGraph,
     previous: PreviousRun | None,
-    python: Worker[Regenerated],
+    python: Worker[CodegenOutcome],
 ) -> tuple[list[Diagnostic], list[GeneratedFile]]:
     from schemagen.assemble import assemble_corpus
     from schemagen.backstage import generate_backstage
     from schemagen.graph import graph_outputs
-    from schemagen.pygen import plan_python, python_files, regenerate
+    from schemagen.pygen import plan_python, python_files
+    from schemagen.pygen.codegen import codegen_job
 
     _check_settings(config)  # before any stage runs, so bad settings fail the same way everywhere
     # datamodel-codegen is most of the run: the worker runs it while this process validates and
     # runs the other stages; its result is used only if validation passes.
     python_plan = plan_python(corpus, previous=read_manifest(config.out), out_dir=config.out)
-    python.submit(regenerate, python_plan.codegen)
+    job = python_plan.codegen_job()
+    if job is not None:
+        python.submit(codegen_job, job)
     diagnostics = list(_validate(corpus, graph, previous))
     files: list[GeneratedFile] = []
     if has_errors(diagnostics):
@@ -146,7 +149,9 @@ def _run_stages(
         graph_outputs(graph),
         generate_backstage(corpus, previous),
     ]
-    for result in (*results, python_files(python_plan, python.result())):
+    first = python.result() if job is not None else None
+    results.append(python_files(python_plan, python_plan.regenerate(first)))
+    for result in results:
         files.extend(result.files)
         diagnostics.extend(result.diagnostics)
     return diagnostics, files

@@ -90,6 +90,24 @@ def run_codegen(
     }
 
 
+CodegenOutcome = dict[ModulePath, str] | CodegenError
+"""What one run gave: the modules, or why it failed (a value, so that it can cross processes)."""
+
+
+def try_codegen(
+    documents: Mapping[ModulePath, Mapping[str, Any]], line_length: int
+) -> CodegenOutcome:
+    try:
+        return run_codegen(documents, line_length)
+    except CodegenError as error:
+        return error
+
+
+def codegen_job(job: tuple[Mapping[ModulePath, Mapping[str, Any]], int]) -> CodegenOutcome:
+    """`try_codegen` over one argument: the worker's job."""
+    return try_codegen(*job)
+
+
 def warm_up() -> None:
     """Import datamodel-codegen and build its models by generating one trivial schema, so that a
     worker forked early is ready when its real input arrives (the first run costs ~0.4 s)."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from schemagen.diagnostics import Diagnostic, Severity
 from schemagen.load import SchemaDocument
 from schemagen.outputs import GeneratedFile, Manifest, StageResult, sha256_bytes
-from schemagen.pygen.codegen import CodegenError, ModulePath, run_codegen
+from schemagen.pygen.codegen import CodegenError, CodegenOutcome, ModulePath, try_codegen
 from schemagen.pygen.depends import Dependencies, dependencies
 from schemagen.pygen.naming import ClassName, class_name, invalid_class_name, module_paths, stem
 from schemagen.pygen.prepare import (
@@ -207,15 +207,16 @@ class _Regeneration:
         chosen.update({r: self.stand_in(r) for r in sorted(edge - real)})
         return {specs[r].parts: chosen[r] for r in sorted(chosen)}
 
-    def attempt(self, targets: Iterable[str]) -> bool:
+    def attempt(self, targets: Iterable[str], outcome: CodegenOutcome | None = None) -> bool:
+        """One datamodel-codegen run for `targets` (or its `outcome`, when it ran elsewhere)."""
         targets = [t for t in targets if t not in self.failed]
-        inputs = self.inputs(targets)
-        try:
-            modules = run_codegen(inputs, self.layout.settings.line_length)
-        except CodegenError as error:
+        if outcome is None:
+            outcome = try_codegen(self.inputs(targets), self.layout.settings.line_length)
+        if isinstance(outcome, CodegenError):
             if len(targets) == 1:
-                self.failed[targets[0]] = short_reason(str(error))
+                self.failed[targets[0]] = short_reason(str(outcome))
             return False
+        modules = outcome
         missing = [t for t in targets if self.layout.specs[t].parts not in modules]
         for target in targets:
             if target not in missing:
@@ -224,9 +225,10 @@ class _Regeneration:
             self.failed[target] = "datamodel-codegen produced no module"
         return True
 
-    def solve(self, targets: list[str]) -> None:
-        """Generate `targets`; on failure narrow down to the schemas that fail, and stub those."""
-        if not targets or self.attempt(targets):
+    def solve(self, targets: list[str], first: CodegenOutcome | None = None) -> None:
+        """Generate `targets`; on failure narrow down to the schemas that fail, and stub those.
+        `first` is the outcome of the first run, over `inputs(targets)`, if it already ran."""
+        if not targets or self.attempt(targets, first):
             return
         if len(targets) > 1:  # chunks, then one by one: a few failures cost a few small runs
             size = CHUNK if len(targets) > CHUNK else 1
@@ -243,27 +245,39 @@ class _Regeneration:
 
 
 @dataclass(frozen=True)
-class Codegen:
-    """The datamodel-codegen part of a run: which modules to regenerate and their prepared
-    inputs. A plain value, so that `regenerate` can run in a worker process."""
-
-    layout: Layout
-    dirty: tuple[str, ...]
-    known_stubs: Mapping[str, str]
-    references: Mapping[str, tuple[Reference, ...]] = field(default_factory=dict)
-    refs: RefIndex | None = None
-    prepared: Mapping[str, dict[str, Any]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class PythonPlan:
-    """What the stage will do: the layout, the modules reused as they are, the codegen work for
-    the others, and the problems found on the way."""
+    """What the stage will do: the layout, the modules reused as they are, the ones to regenerate
+    (with their prepared inputs) and the problems found on the way."""
 
     layout: Layout
     reused: Mapping[str, Cached]
-    codegen: Codegen
+    dirty: tuple[str, ...]
+    known_stubs: Mapping[str, str]
     diagnostics: tuple[Diagnostic, ...]
+    _regeneration: _Regeneration | None = field(default=None, repr=False, compare=False)
+
+    def codegen_job(self) -> tuple[dict[ModulePath, dict[str, Any]], int] | None:
+        """The arguments of the first (usually only) datamodel-codegen run, as plain data for
+        `try_codegen` in a worker; None when nothing is to be regenerated."""
+        if self._regeneration is None:
+            return None
+        return self._regeneration.inputs(list(self.dirty)), self.layout.settings.line_length
+
+    def regenerate(self, first: CodegenOutcome | None = None) -> Regenerated:
+        """Run datamodel-codegen for the dirty modules (or finish from `first`, the outcome of
+        `codegen_job`); modules it cannot generate are narrowed down and stubbed."""
+        if self._regeneration is None:
+            return Regenerated({}, dict(self.known_stubs))
+        template = self._regeneration  # the plan stays as it is: work on a copy of its state
+        regeneration = _Regeneration(
+            template.layout,
+            template.references,
+            template.refs,
+            dict(self.known_stubs),
+            prepared=dict(template.prepared),
+        )
+        regeneration.solve(list(self.dirty), first)
+        return Regenerated(regeneration.texts, regeneration.failed)
 
 
 @dataclass(frozen=True)
@@ -290,7 +304,7 @@ def plan_python(corpus: Corpus, *, previous: Manifest | None, out_dir: Path) -> 
     dirty = tuple(r for r in sorted(layout.specs) if r not in reused)
     known_stubs = {r: c.stub_reason for r, c in reused.items() if c.stub_reason is not None}
     if not dirty:
-        return PythonPlan(layout, reused, Codegen(layout, dirty, known_stubs), diagnostics)
+        return PythonPlan(layout, reused, dirty, known_stubs, diagnostics)
     by_document: dict[str, list[Reference]] = {}
     for reference in corpus.references:
         by_document.setdefault(reference.site.document.relpath, []).append(reference)
@@ -301,31 +315,7 @@ def plan_python(corpus: Corpus, *, previous: Manifest | None, out_dir: Path) -> 
         RefIndex.build(corpus.references, documents),
         dict(known_stubs),
     )
-    regeneration.inputs(list(dirty))  # prepares what the first (usually only) run needs
-    work = Codegen(
-        layout,
-        dirty,
-        known_stubs,
-        regeneration.references,
-        regeneration.refs,
-        regeneration.prepared,
-    )
-    return PythonPlan(layout, reused, work, diagnostics)
-
-
-def regenerate(work: Codegen) -> Regenerated:
-    """Run datamodel-codegen for the dirty modules; those it cannot generate are stubbed."""
-    if not work.dirty or work.refs is None:
-        return Regenerated({}, dict(work.known_stubs))
-    regeneration = _Regeneration(
-        work.layout,
-        work.references,
-        work.refs,
-        dict(work.known_stubs),
-        prepared=dict(work.prepared),
-    )
-    regeneration.solve(list(work.dirty))
-    return Regenerated(regeneration.texts, regeneration.failed)
+    return PythonPlan(layout, reused, dirty, known_stubs, diagnostics, regeneration)
 
 
 def _package_files(layout: Layout) -> list[GeneratedFile]:
@@ -356,7 +346,7 @@ def generate_python(
     """Pydantic v2 modules for every schema under `python/<package>/`, reusing unchanged ones."""
     del graph  # the corpus's resolved references say all this stage needs
     plan = plan_python(corpus, previous=previous, out_dir=out_dir)
-    return python_files(plan, regenerate(plan.codegen))
+    return python_files(plan, plan.regenerate())
 
 
 def python_files(plan: PythonPlan, regenerated: Regenerated) -> StageResult:
@@ -373,9 +363,7 @@ def python_files(plan: PythonPlan, regenerated: Regenerated) -> StageResult:
                 "python",
             )
         )
-        if relpath in failed and (
-            relpath in plan.codegen.dirty or relpath in plan.codegen.known_stubs
-        ):
+        if relpath in failed and (relpath in plan.dirty or relpath in plan.known_stubs):
             diagnostics.append(_failure(spec, failed[relpath]))
     return StageResult(tuple(sorted(files, key=lambda f: f.path)), tuple(diagnostics))
 
