@@ -75,7 +75,7 @@ RUNNER = textwrap.dedent(
 
 SESSION_RUNNER = textwrap.dedent(
     """
-    import json, sys, time
+    import gc, json, sys, time
     from pathlib import Path
     from schemagen.config import load_config
     from schemagen.pipeline import generate
@@ -83,8 +83,9 @@ SESSION_RUNNER = textwrap.dedent(
     schemas, out, config_path = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     repeat, edits = int(sys.argv[4]), json.loads(sys.argv[5])
     config = load_config(Path(config_path)).with_overrides(schemas=schemas, out=out)
-    warm_up()  # what `generate --watch` does before its first run
+    warm_up()  # what `generate --watch` does: start datamodel-codegen, run, freeze the heap
     generate(config)
+    gc.freeze()
     figures = {}
     for key, relpath, change in edits:
         path = schemas / relpath

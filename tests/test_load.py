@@ -159,3 +159,18 @@ def test_a_file_that_fails_does_not_stop_the_others(tmp_path: Path) -> None:
     result = load_corpus(tmp_path, S2020)
     assert [d.relpath for d in result.documents] == ["b.json"]
     assert [(d.rule, d.location.line) for d in result.diagnostics[:1]] == [("load/syntax", 1)]
+
+
+def test_an_unchanged_file_is_not_parsed_again_and_a_changed_one_is(tmp_path: Path) -> None:
+    """A long-lived process (generate --watch) reuses what it loaded; never a stale document."""
+    path = tmp_path / "A.schema.json"
+    path.write_text('{"type": "string"}')
+    first, _ = load_file(path, tmp_path)
+    again, _ = load_file(path, tmp_path)
+    assert first is not None and again is first
+    path.write_text('{"type": "integer"}')
+    changed, _ = load_file(path, tmp_path)
+    assert changed is not None and changed.contents == {"type": "integer"}
+    path.write_text("{")
+    broken, problems = load_file(path, tmp_path)
+    assert broken is None and problems[0].rule.startswith("load/")

@@ -161,7 +161,16 @@ def _outside_root(path: Path, root: Path) -> Diagnostic | None:
     )
 
 
-def load_file(path: Path, root: Path) -> tuple[SchemaDocument | None, tuple[Diagnostic, ...]]:
+Loaded = tuple[SchemaDocument | None, tuple[Diagnostic, ...]]
+
+_LOADED: dict[tuple[str, str, str, str], Loaded] = {}
+"""What `load_file` made of each (path, root, display, content digest) this process has read.
+A long-lived process (`generate --watch`) reloads an unchanged file for free; documents are
+immutable values, so sharing them between runs is safe."""
+_LOADED_LIMIT = 20_000
+
+
+def load_file(path: Path, root: Path) -> Loaded:
     """Load one schema file; any problem comes back as diagnostics, never as an exception."""
     display = display_path(path)
     try:
@@ -175,6 +184,16 @@ def load_file(path: Path, root: Path) -> tuple[SchemaDocument | None, tuple[Diag
                 Location(display),
             ),
         )
+    key = (str(path), str(root), display, hashlib.sha256(data).hexdigest())
+    loaded = _LOADED.get(key)
+    if loaded is None:
+        if len(_LOADED) >= _LOADED_LIMIT:
+            _LOADED.clear()
+        loaded = _LOADED[key] = _load_bytes(path, root, display, data, key[3])
+    return loaded
+
+
+def _load_bytes(path: Path, root: Path, display: str, data: bytes, digest: str) -> Loaded:
     try:
         parsed = parse_document(data, yaml_syntax=path.suffix in (".yaml", ".yml"))
     except ParseError as error:
@@ -214,7 +233,7 @@ def load_file(path: Path, root: Path) -> tuple[SchemaDocument | None, tuple[Diag
         syntax="yaml" if path.suffix in (".yaml", ".yml") else "json",
         dialect=dialect or "",
         declared_dialect=declared if isinstance(declared, str) else None,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=digest,
     )
     return document, tuple(diagnostics)
 

@@ -406,6 +406,24 @@ def compile_corpus(config: Config) -> Corpus:
     )
 
 
+_CRAWLED: dict[tuple[str, str, str, tuple[str, ...]], Registry[Any]] = {}
+"""One document's crawled registry, per (path, digest, dialect, URIs): a long-lived process
+(`generate --watch`) crawls only the documents that changed. Registries are immutable."""
+_CRAWLED_LIMIT = 20_000
+
+
+def _crawled(document: SchemaDocument, uris: tuple[str, ...]) -> Registry[Any]:
+    key = (str(document.path), document.sha256, document.dialect, uris)
+    found = _CRAWLED.get(key)
+    if found is None:
+        resource = _resource(document)
+        found = Registry().with_resources([(uri, resource) for uri in uris]).crawl()
+        if len(_CRAWLED) >= _CRAWLED_LIMIT:
+            _CRAWLED.clear()
+        _CRAWLED[key] = found
+    return found
+
+
 def _build_registry(documents: tuple[SchemaDocument, ...], resolver: _Resolver) -> Registry[Any]:
     """One registry holding every document under each URI the resolver knows it by.
 
@@ -422,10 +440,8 @@ def _build_registry(documents: tuple[SchemaDocument, ...], resolver: _Resolver) 
         uris.setdefault(document.path, []).append(uri)
     crawled: list[Registry[Any]] = []
     for path, document in by_path.items():
-        resource = _resource(document)
         try:
-            pairs = [(uri, resource) for uri in dict.fromkeys(uris.get(path, ()))]
-            crawled.append(Registry().with_resources(pairs).crawl())
+            crawled.append(_crawled(document, tuple(dict.fromkeys(uris.get(path, ())))))
         except Exception as error:  # noqa: BLE001 - referencing raises assorted errors here
             resolver.external_problems.append(
                 document.diagnostic(
