@@ -249,3 +249,23 @@ def test_cli_assemble_on_a_bad_corpus_writes_nothing(bad_corpus: Path, tmp_path:
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_an_example_on_a_malformed_schema_says_why_in_words(tmp_path: Path) -> None:
+    """Not a Python exception name, nor a dump of the schema."""
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    head = '{"$schema": "https://json-schema.org/draft/2020-12/schema", '
+    (schemas / "Tiny.json").write_text(
+        head + '"type": "number", "multipleOf": 1e-400, "examples": [3]}'
+    )
+    (schemas / "Odd.json").write_text(head + '"type": "objectx", "examples": [{}]}')
+    findings = validate_corpus(compile_corpus(Config(schemas=schemas)))
+    unchecked = {
+        d.location.file.rsplit("/", 1)[-1]: d.message
+        for d in findings
+        if d.rule == "schema/invalid-example" and d.location.file
+    }
+    assert "multipleOf is zero" in unchecked["Tiny.json"]
+    assert unchecked["Odd.json"].endswith("(Unknown type 'objectx')")
+    assert not any("Error" in message or "{" in message for message in unchecked.values())

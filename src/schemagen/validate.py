@@ -531,7 +531,10 @@ def instance_findings(
             yield document.diagnostic(
                 instance.rule,
                 Severity.WARNING,
-                _shorten(f"{instance.label} could not be checked: {type(error).__name__}: {error}"),
+                _shorten(
+                    f"{instance.label} could not be checked: its schema is malformed "
+                    f"({_why_unchecked(error)})"
+                ),
                 instance.pointer,
                 "fix the schema's metaschema errors first",
             )
@@ -547,6 +550,16 @@ def instance_findings(
                 _error_pointer(instance.pointer, best),
                 "make the value satisfy the schema it sits on (or fix the schema)",
             )
+
+
+def _why_unchecked(error: Exception) -> str:
+    """The validator's complaint in a few words (not a Python exception or a schema dump)."""
+    if isinstance(error, ZeroDivisionError):
+        return "multipleOf is zero, or so small that it reads as zero"
+    lines = str(error).strip().splitlines()
+    if not lines:
+        return "the validator cannot use it"
+    return lines[0].removesuffix(" for validator with schema:").rstrip(":")
 
 
 def _unresolved_sites(corpus: Corpus) -> dict[str, frozenset[str]]:

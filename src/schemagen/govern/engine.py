@@ -7,6 +7,7 @@ from `[tool.schemagen.governance]` (see `schemagen.govern.settings`).
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib.metadata
 import json
@@ -93,18 +94,22 @@ def _families(rules: Iterable[Rule]) -> list[str]:
     return sorted({r.family for r in rules})
 
 
-def _known(rules: Sequence[Rule]) -> str:
-    return ", ".join([*_families(rules), *(r.id for r in rules)])
+def _unknown(names: Sequence[str], valid: Iterable[str], what: str) -> str:
+    """Which names are unknown, the nearest known ones, and where the whole list is."""
+    choices = sorted(set(valid))
+    parts = []
+    for name in names:
+        near = difflib.get_close_matches(name, choices, n=2, cutoff=0.6) if name else []
+        guess = f" (did you mean {' or '.join(map(repr, near))}?)" if near else ""
+        parts.append(f"{name!r}{guess}" if name else "'' (empty)")
+    return f"unknown {what} {', '.join(parts)}; `schemagen govern --list-rules` lists them all"
 
 
 def _check_names(names: Iterable[str], rules: Sequence[Rule], where: str) -> None:
     valid = {r.id for r in rules} | {r.family for r in rules}
     unknown = [n for n in names if n not in valid]
     if unknown:
-        raise GovernanceError(
-            f"{where}: unknown rule or family {', '.join(map(repr, unknown))}; "
-            f"known: {_known(rules)}"
-        )
+        raise GovernanceError(f"{where}: {_unknown(unknown, valid, 'rule or family')}")
 
 
 def _named(rule: Rule, names: Iterable[str]) -> bool:
@@ -379,9 +384,8 @@ def explain_rule(rule_id: str) -> str:
             f"{doc.id} ({doc.severity.value}; reported by `schemagen validate` and the pipeline)\n"
             f"{doc.summary}\n\n{doc.explanation}\n"
         )
-    raise GovernanceError(
-        f"unknown rule {rule_id!r}; known: {_known(rules)}, {', '.join(sorted(STAGE_DOCS))}"
-    )
+    valid = [*(r.id for r in rules), *(r.family for r in rules), *STAGE_DOCS]
+    raise GovernanceError(_unknown([rule_id], valid, "rule"))
 
 
 def list_rule_docs(fmt: str = "text") -> str:
