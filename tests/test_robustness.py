@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from schemagen.cli import main
 from schemagen.config import ConfigError, config_from_table
-from schemagen.parallel import Worker
+from schemagen.parallel import Job, Resident, Worker
 
 SCHEMA = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "A", "type": "string"}
 
@@ -174,3 +174,33 @@ def test_without_configuration_no_stray_python_is_read(
     result = CliRunner().invoke(main, ["--quiet", "govern", "--format", "json"])
     rules = {d["rule"] for d in json.loads(result.stdout)["diagnostics"]}
     assert code_rules <= rules
+
+
+def test_a_resident_worker_answers_many_jobs_from_one_process() -> None:
+    with Resident() as resident:
+        pids = set()
+        for value in range(3):
+            job: Job[tuple[int, object]] = resident.job()
+            job.submit(_pid_and, value)
+            pid, echoed = job.result()
+            assert echoed == value
+            pids.add(pid)
+        failing: Job[None] = resident.job()
+        failing.submit(_fail, "still one process")
+        with pytest.raises(ConfigError, match="still one process"):
+            failing.result()
+        after: Job[tuple[int, object]] = resident.job()
+        after.submit(_pid_and, "after")
+        pids.add(after.result()[0])
+    assert len(pids) == 1
+    assert os.getpid() not in pids or os.environ.get("SCHEMAGEN_JOBS") == "1"
+
+
+def test_a_resident_worker_cancelled_mid_job_is_replaced() -> None:
+    with Resident() as resident:
+        slow: Job[None] = resident.job()
+        slow.submit(time.sleep, 30)
+        slow.cancel()
+        job: Job[tuple[int, object]] = resident.job()
+        job.submit(_pid_and, "next")
+        assert job.result()[1] == "next"

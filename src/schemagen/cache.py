@@ -165,12 +165,10 @@ class PreviousRun:
         if entry is None or not self.fresh(entry[1]):
             return None
         try:
-            content = (self.out_dir / path).read_bytes()
+            file = GeneratedFile(path, (self.out_dir / path).read_bytes(), entry[1], entry[2])
         except OSError:
             return None
-        if sha256_bytes(content) != entry[0]:
-            return None
-        return GeneratedFile(path, content, entry[1], entry[2])
+        return file if file.sha256 == entry[0] else None
 
 
 def load_previous_run(config: Config, inputs: Mapping[str, str]) -> PreviousRun | None:

@@ -21,6 +21,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -49,8 +50,8 @@ class GeneratedFile:
         if pure.is_absolute() or ".." in pure.parts or not self.path:
             raise ValueError(f"generated path must stay inside the output directory: {self.path!r}")
 
-    @property
-    def sha256(self) -> str:
+    @cached_property
+    def sha256(self) -> str:  # asked by the manifest, the cache and drift checks: hashed once
         return sha256_bytes(self.content)
 
 

@@ -16,10 +16,20 @@ import pickle
 import signal
 import threading
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 A = TypeVar("A")
+
+
+class Job(Protocol[T]):
+    """One piece of work handed to another process: what the pipeline needs of a worker."""
+
+    def submit(self, fn: Callable[[A], T], argument: A) -> None: ...
+
+    def result(self) -> T: ...
+
+    def cancel(self) -> None: ...
 
 
 class Worker(Generic[T]):
@@ -133,3 +143,149 @@ def _quietly(warm_up: Callable[[], object] | None) -> None:
     if warm_up is not None:
         with contextlib.suppress(Exception):
             warm_up()
+
+
+class Resident:
+    """A worker process kept for many jobs, for a long-lived session (`generate --watch`).
+
+    Forked once, after `warm_up`, it answers jobs one at a time over a pipe (each message a
+    length and a pickle), so no round pays for a fork, a warm-up or a cold heap. A job cancelled
+    or failed half-way kills it; the next job starts a new one. Use as a context manager.
+    """
+
+    def __init__(self, warm_up: Callable[[], object] | None = None) -> None:
+        self._warm_up = warm_up
+        self._pid: int | None = None
+        self._to_child: int | None = None
+        self._from_child: int | None = None
+
+    def __enter__(self) -> Resident:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def job(self) -> Job[Any]:
+        """A handle for the next job; runs in-process where fork is unavailable."""
+        if self._pid is None and _can_fork():
+            self._start()
+        return _ResidentJob(self)
+
+    def close(self) -> None:
+        if self._pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self._pid, 0)
+        for descriptor in (self._to_child, self._from_child):
+            if descriptor is not None:
+                os.close(descriptor)
+        self._pid = self._to_child = self._from_child = None
+
+    def _start(self) -> None:
+        if self._warm_up is not None:
+            _quietly(self._warm_up)  # here, once: the child inherits it
+        job_read, job_write = os.pipe()
+        result_read, result_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(job_write)
+            os.close(result_read)
+            _serve_forever(job_read, result_write)
+        os.close(job_read)
+        os.close(result_write)
+        self._pid, self._to_child, self._from_child = pid, job_write, result_read
+
+    def _send(self, payload: bytes) -> bool:
+        try:
+            assert self._to_child is not None
+            _write_message(self._to_child, payload)
+        except OSError:
+            self.close()
+            return False
+        return True
+
+    def _receive(self) -> bytes | None:
+        assert self._from_child is not None
+        payload = _read_message(self._from_child)
+        if payload is None:  # the worker died: the next job starts another
+            self.close()
+        return payload
+
+
+class _ResidentJob(Generic[T]):
+    def __init__(self, resident: Resident) -> None:
+        self._resident = resident
+        self._job: tuple[Callable[[Any], T], Any] | None = None
+        self._sent = False
+
+    def submit(self, fn: Callable[[A], T], argument: A) -> None:
+        self._job = (fn, argument)
+        if self._resident._pid is None:
+            return
+        try:
+            payload = pickle.dumps(self._job, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - any pickling failure: run it here instead
+            return
+        self._sent = self._resident._send(payload)
+
+    def result(self) -> T:
+        if self._job is None:
+            raise RuntimeError("result() before submit()")
+        if self._sent:
+            self._sent = False
+            reply = self._resident._receive()
+            if reply is not None:
+                status, payload = pickle.loads(reply)
+                if status == "error":
+                    raise payload
+                return payload  # type: ignore[no-any-return]
+        fn, argument = self._job
+        return fn(argument)
+
+    def cancel(self) -> None:
+        if self._sent:  # a job in flight cannot be taken back: stop the worker
+            self._sent = False
+            self._resident.close()
+
+
+def _write_message(descriptor: int, payload: bytes) -> None:
+    data = memoryview(len(payload).to_bytes(8, "big") + payload)
+    while data:
+        written = os.write(descriptor, data)
+        data = data[written:]
+
+
+def _read_message(descriptor: int) -> bytes | None:
+    header = _read_exactly(descriptor, 8)
+    if header is None:
+        return None
+    return _read_exactly(descriptor, int.from_bytes(header, "big"))
+
+
+def _read_exactly(descriptor: int, size: int) -> bytes | None:
+    chunks, remaining = [], size
+    while remaining:
+        chunk = os.read(descriptor, min(remaining, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _serve_forever(job_read: int, result_write: int) -> None:
+    try:
+        while (payload := _read_message(job_read)) is not None:
+            try:
+                fn, argument = pickle.loads(payload)
+                message: tuple[str, object] = ("ok", fn(argument))
+            except Exception as error:  # noqa: BLE001 - sent to the parent, which raises it
+                message = ("error", error)
+            try:
+                reply = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as error:  # noqa: BLE001 - a value that cannot travel
+                reply = pickle.dumps(("error", RuntimeError(f"{type(error).__name__}: {error}")))
+            _write_message(result_write, reply)
+    finally:
+        os._exit(0)

@@ -8,11 +8,11 @@ runs: validation, drift and governance, as one list of diagnostics.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from schemagen.cache import PreviousRun, load_cached_run, load_previous_run, store_run
 from schemagen.config import Config
@@ -30,7 +30,7 @@ from schemagen.outputs import (
     read_manifest,
     write_tree,
 )
-from schemagen.parallel import Worker
+from schemagen.parallel import Job, Worker
 from schemagen.resolve import Corpus, compile_corpus
 
 if TYPE_CHECKING:
@@ -78,7 +78,18 @@ class Plan:
         return build_graph(self.corpus)
 
 
-def plan(config: Config, *, corpus: Corpus | None = None, use_cache: bool = False) -> Plan:
+WorkerFactory = Callable[[], Job[Any]]
+"""Where the Python stage's datamodel-codegen run goes: by default a worker forked per run;
+a long-lived session passes its resident worker's jobs (`parallel.Resident.job`)."""
+
+
+def plan(
+    config: Config,
+    *,
+    corpus: Corpus | None = None,
+    use_cache: bool = False,
+    python_worker: WorkerFactory | None = None,
+) -> Plan:
     """Compute the generated tree. Stages run only if the corpus validates without errors.
 
     With `use_cache`, a run whose inputs, configuration and schemagen code are unchanged since
@@ -94,7 +105,9 @@ def plan(config: Config, *, corpus: Corpus | None = None, use_cache: bool = Fals
             displays = tuple(display for display, _ in inputs.values())
             return Plan(config, cached.files, manifest, cached.diagnostics, displays)
     # Forked now, the Python worker imports datamodel-codegen while this process compiles.
-    python: Worker[CodegenOutcome] = Worker(warm_up=_warm_up_python)
+    python: Job[CodegenOutcome] = (
+        python_worker() if python_worker is not None else Worker(warm_up=warm_up_python)
+    )
     try:
         corpus = corpus if corpus is not None else compile_corpus(config)
         digests = {document.relpath: document.sha256 for document in corpus.documents}
@@ -114,7 +127,7 @@ VALIDATION_FAMILIES = ("schema", "infrastructure")
 """Rule families `validate_documents` reports, as opposed to loading and resolving."""
 
 
-def _warm_up_python() -> None:
+def warm_up_python() -> None:
     from schemagen.pygen.codegen import warm_up
 
     warm_up()
@@ -125,7 +138,7 @@ def _run_stages(
     corpus: Corpus,
     graph: SchemaGraph,
     previous: PreviousRun | None,
-    python: Worker[CodegenOutcome],
+    python: Job[CodegenOutcome],
 ) -> tuple[list[Diagnostic], list[GeneratedFile]]:
     from schemagen.assemble import assemble_corpus
     from schemagen.backstage import generate_backstage
@@ -215,7 +228,13 @@ class GenerateOutcome:
         )
 
 
-def generate(config: Config, *, check: bool = False, clean: bool = False) -> GenerateOutcome:
+def generate(
+    config: Config,
+    *,
+    check: bool = False,
+    clean: bool = False,
+    python_worker: WorkerFactory | None = None,
+) -> GenerateOutcome:
     """Run the pipeline. Writes only when the corpus has no errors and something changed."""
     if not check:
         check_output_dir(
@@ -223,7 +242,7 @@ def generate(config: Config, *, check: bool = False, clean: bool = False) -> Gen
         )
     if clean and not check and config.out.exists():
         shutil.rmtree(config.out)
-    result = plan(config, use_cache=not check)
+    result = plan(config, use_cache=not check, python_worker=python_worker)
     if has_errors(result.diagnostics) or check:
         return GenerateOutcome(result, compute_drift(config.out, result.files), wrote=False)
     drift = write_tree(config.out, result.files)

@@ -2,9 +2,11 @@
 
 A one-shot `generate` pays, every time, for what a long-lived process pays once: the interpreter,
 the imported libraries and, above all, datamodel-codegen's start (about 0.4 s of every one-shot
-edit). `watch` starts them once, then runs `pipeline.generate` after each change, so an edit
-costs only its own work. Each run is an ordinary `generate` (same cache, same atomic write); the
-warm process only makes it faster.
+edit). `watch` starts them once, keeps one resident worker for datamodel-codegen (started once,
+warm ever after) and runs `pipeline.generate` after each change, so an edit costs only its own
+work; loaded documents and crawled registries are reused by content (see `load`, `resolve`). Each
+run is an ordinary `generate` (same cache, same atomic write); the warm process only makes it
+faster.
 
 Changes are found by polling: the size and mtime of every file under the schemas directory, the
 mapped directories, the configuration file and the constants files. That needs no platform
@@ -23,7 +25,8 @@ from pathlib import Path
 
 from schemagen.config import Config, ConfigError
 from schemagen.outputs import OutputDirError
-from schemagen.pipeline import GenerateOutcome, generate
+from schemagen.parallel import Resident
+from schemagen.pipeline import GenerateOutcome, WorkerFactory, generate, warm_up_python
 
 Stamp = tuple[int, int]
 
@@ -68,18 +71,13 @@ class Round:
     problem: str | None = None
 
 
-def warm_up() -> None:
-    """Start what every run needs once, here, so that workers forked later inherit it."""
-    from schemagen.pygen.codegen import warm_up as warm_up_codegen
-
-    warm_up_codegen()
-
-
-def run_round(load: Callable[[], Config], number: int) -> Round:
+def run_round(
+    load: Callable[[], Config], number: int, python_worker: WorkerFactory | None = None
+) -> Round:
     """Load the configuration afresh and generate; expected failures become the round's problem."""
     start = time.perf_counter()
     try:
-        outcome = generate(load())
+        outcome = generate(load(), python_worker=python_worker)
     except (ConfigError, OutputDirError, FileNotFoundError) as error:
         return Round(number, time.perf_counter() - start, problem=str(error))
     return Round(number, time.perf_counter() - start, outcome)
@@ -98,26 +96,26 @@ def watch(
     `load` re-reads the configuration for each run, so that edits to it apply (default: `config`
     as it is); `report` receives every round."""
     reload = load if load is not None else (lambda: config)
-    warm_up()
-    paths = watched_paths(config)
-    seen = snapshot(paths)  # before the run: a change made during it is not missed
-    number = 1
-    report(run_round(reload, number))
-    gc.freeze()  # what is alive now lives for the whole session: later collections skip it
-    while max_rounds is None or number < max_rounds:
-        time.sleep(interval)
-        current = snapshot(paths)
-        if current == seen:
-            continue
-        seen = _settle(paths, current, interval)
-        number += 1
-        report(run_round(reload, number))
-        try:
-            latest = watched_paths(reload())
-        except ConfigError:
-            continue  # the round reported it; keep watching what was watched
-        if latest != paths:
-            paths, seen = latest, snapshot(latest)
+    with Resident(warm_up=warm_up_python) as codegen:
+        paths = watched_paths(config)
+        seen = snapshot(paths)  # before the run: a change made during it is not missed
+        number = 1
+        report(run_round(reload, number, codegen.job))
+        gc.freeze()  # what is alive now lives for the whole session: collections skip it
+        while max_rounds is None or number < max_rounds:
+            time.sleep(interval)
+            current = snapshot(paths)
+            if current == seen:
+                continue
+            seen = _settle(paths, current, interval)
+            number += 1
+            report(run_round(reload, number, codegen.job))
+            try:
+                latest = watched_paths(reload())
+            except ConfigError:
+                continue  # the round reported it; keep watching what was watched
+            if latest != paths:
+                paths, seen = latest, snapshot(latest)
 
 
 def _settle(
