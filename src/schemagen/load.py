@@ -10,12 +10,14 @@ import hashlib
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag
 
 from schemagen.diagnostics import Diagnostic, Location, Severity
 from schemagen.sourcemap import ParseError, SourceMap, parse_document
+from schemagen.walk import SchemaNode, iter_schemas
 
 SCHEMA_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -56,9 +58,15 @@ class SchemaDocument:
     declared_dialect: str | None
     sha256: str
 
-    @property
+    @cached_property
     def file_uri(self) -> str:
         return self.path.as_uri()
+
+    @cached_property
+    def nodes(self) -> tuple[SchemaNode, ...]:
+        """Every subschema, root first (`walk.iter_schemas` from the file's URI), found once:
+        compiling, validating, generating and governing each walk every document."""
+        return tuple(iter_schemas(self.contents, self.file_uri, self.dialect))
 
     @property
     def declared_id(self) -> str | None:

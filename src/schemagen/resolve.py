@@ -158,7 +158,12 @@ def _index_document(
     document: SchemaDocument, index: _Index, base_uri: str | None = None
 ) -> Iterator[tuple[str, str, str]]:
     """Register a document's resources and anchors; yield its ref sites (pointer, ref, base)."""
-    for node in iter_schemas(document.contents, base_uri or document.file_uri, document.dialect):
+    nodes = (
+        document.nodes
+        if base_uri is None
+        else iter_schemas(document.contents, base_uri, document.dialect)
+    )
+    for node in nodes:
         schema = node.schema
         resource_uri = urldefrag(node.base_uri).url
         id_key = "id" if document.dialect == DRAFT4 else "$id"

@@ -37,7 +37,7 @@ from schemagen.diagnostics import Diagnostic, Severity, sort_diagnostics
 from schemagen.load import KNOWN_DIALECTS, SchemaDocument
 from schemagen.resolve import Corpus
 from schemagen.sourcemap import join_pointer
-from schemagen.walk import SchemaNode, iter_schemas
+from schemagen.walk import SchemaNode
 
 MAX_MESSAGE = 240
 """Messages quote offending values; a whole schema quoted back is noise, not help."""
@@ -577,7 +577,7 @@ def document_findings(
 ) -> Iterator[Diagnostic]:
     """Everything `validate` checks in one document, beyond loading and resolving."""
     yield from metaschema_findings(document)
-    for node in iter_schemas(document.contents, document.file_uri, document.dialect):
+    for node in document.nodes:
         yield from pattern_findings(document, node)
         yield from instance_findings(validators, document, node, unresolved)
         if not node.via_unknown:

@@ -17,7 +17,7 @@ from schemagen.load import SchemaDocument
 from schemagen.outputs import GeneratedFile, Manifest
 from schemagen.resolve import Corpus, Reference
 from schemagen.sourcemap import join_pointer, resolve_pointer
-from schemagen.walk import SchemaNode, iter_schemas
+from schemagen.walk import SchemaNode
 
 if TYPE_CHECKING:
     from schemagen.graph import SchemaGraph
@@ -51,7 +51,7 @@ class CorpusFacts:
         """Every subschema of a document (walked once, shared by all rules)."""
         found = self._nodes.get(document.path)
         if found is None:
-            found = tuple(iter_schemas(document.contents, document.file_uri, document.dialect))
+            found = document.nodes
             self._nodes[document.path] = found
         return found
 

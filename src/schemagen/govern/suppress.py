@@ -19,7 +19,7 @@ from schemagen.diagnostics import Diagnostic, Location
 from schemagen.govern.code import PythonSource
 from schemagen.load import SchemaDocument
 from schemagen.sourcemap import join_pointer
-from schemagen.walk import SchemaNode, iter_schemas
+from schemagen.walk import SchemaNode
 
 KEYWORD = "x-schemagen-ignore"
 
@@ -65,11 +65,7 @@ def schema_suppressions(
     nodes: Callable[[SchemaDocument], Iterable[SchemaNode]] | None = None,
 ) -> Iterator[Suppression | Malformed]:
     for document in documents:
-        walked = (
-            nodes(document)
-            if nodes is not None
-            else iter_schemas(document.contents, document.file_uri, document.dialect)
-        )
+        walked = nodes(document) if nodes is not None else document.nodes
         for node in walked:
             if KEYWORD not in node.schema:
                 continue

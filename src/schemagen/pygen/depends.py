@@ -20,7 +20,6 @@ from schemagen.pygen.prepare import RefIndex, narrowed_schemas
 from schemagen.pygen.scalars import ANNOTATIONS, refinement
 from schemagen.resolve import Corpus, Reference
 from schemagen.sourcemap import resolve_pointer
-from schemagen.walk import iter_schemas
 
 _ALLOF_MEMBER = re.compile(r"/allOf/\d+$")
 _DEFINITIONS = re.compile(r"^/(\$defs|definitions)/[^/]+$")
@@ -206,7 +205,7 @@ def _refinements(corpus: Corpus, index: RefIndex) -> dict[str, frozenset[str]]:
     holders = {(str(r.site.document.path), r.site.schema_pointer) for r in corpus.references}
     for document in corpus.documents:
         trail: set[str] = set()
-        for node in iter_schemas(document.contents, document.file_uri, document.dialect):
+        for node in document.nodes:
             if "allOf" not in node.schema and (str(document.path), node.pointer) not in holders:
                 continue
             trail |= refinement(document, node.pointer, index) or set()

@@ -29,7 +29,7 @@ from schemagen.pygen.codegen import REQUIRED_DEFAULT_KEY, ModulePath
 from schemagen.pygen.scalars import flattened
 from schemagen.resolve import Reference
 from schemagen.sourcemap import join_pointer, resolve_pointer, unescape_pointer_token
-from schemagen.walk import DRAFT4, iter_schemas
+from schemagen.walk import DRAFT4
 
 _ALLOF_MEMBER = re.compile(r"^(.*)/allOf/\d+$")
 _PROPERTY = re.compile(r"^(.*)/properties/([^/]+)$")
@@ -90,7 +90,7 @@ def _strip_ids(document: SchemaDocument, data: dict[str, Any]) -> set[str]:
     """Drop every `$id` (and nested `$schema`); return the pointers of schema objects."""
     id_key = "id" if document.dialect == DRAFT4 else "$id"
     pointers: set[str] = set()
-    for node in iter_schemas(document.contents, document.file_uri, document.dialect):
+    for node in document.nodes:
         holder = resolve_pointer(data, node.pointer)
         if not isinstance(holder, MutableMapping):
             continue
@@ -292,7 +292,7 @@ def narrowed_schemas(document: SchemaDocument, refs: RefIndex) -> set[tuple[str,
     """(file, pointer) of each inherited schema in another file that `document`'s properties
     narrow (see below). Each becomes a class in that file's module, which `document` imports."""
     found: set[tuple[str, str]] = set()
-    nodes = list(iter_schemas(document.contents, document.file_uri, document.dialect))
+    nodes = document.nodes
     if not any("allOf" in node.schema for node in nodes):
         return found  # nothing inherited, nothing overridden
     for node in nodes:
