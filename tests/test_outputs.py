@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -39,7 +40,8 @@ def test_write_tree_replaces_the_whole_tree(tmp_path: Path) -> None:
     drift = write_tree(out, [GeneratedFile("a/x.txt", b"1"), GeneratedFile("c.txt", b"3")])
     assert _tree(out) == {"a/x.txt": b"1", "c.txt": b"3"}
     assert (drift.added, drift.changed, drift.removed) == (("c.txt",), (), ("b.txt",))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["generated"]  # no staging left behind
+    # No staging tree left behind; the previous tree is kept as the next one's (see below).
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".generated.schemagen-spare", "generated"]
 
 
 def test_unchanged_tree_is_not_rewritten(tmp_path: Path) -> None:
@@ -148,3 +150,34 @@ def test_drift_reports_added_changed_removed(tmp_path: Path) -> None:
         [GeneratedFile("same", b"1"), GeneratedFile("edited", b"2"), GeneratedFile("new", b"1")],
     )
     assert (drift.added, drift.changed, drift.removed) == (("new",), ("edited",), ("gone",))
+
+
+def test_the_previous_tree_is_reused_as_the_next_staging_tree_whatever_is_in_it(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "generated"
+    spare = tmp_path / ".generated.schemagen-spare"
+    write_tree(out, [GeneratedFile("a/b/one.txt", b"1"), GeneratedFile("a/two.txt", b"2")])
+    assert not spare.exists()  # a first write has no previous tree
+    write_tree(out, [GeneratedFile("a/b/one.txt", b"1"), GeneratedFile("c/three.txt", b"3")])
+    assert _tree(spare) == {"a/b/one.txt": b"1", "a/two.txt": b"2"}  # the previous tree
+    # Whatever a killed run or a person left in the spare goes before it is used.
+    (spare / "junk.txt").write_bytes(b"junk")
+    (spare / "a" / "b" / "one.txt").write_bytes(b"tampered")
+    (spare / "c").mkdir(exist_ok=True)
+    (spare / "c" / "three.txt").mkdir()  # a directory where a file belongs
+    (spare / "link").symlink_to(tmp_path)
+    wanted = [
+        GeneratedFile("a/b/one.txt", b"1"),
+        GeneratedFile("c/three.txt", b"3"),
+        GeneratedFile("d/e/f/four.txt", b"4"),
+    ]
+    write_tree(out, wanted)
+    assert _tree(out) == {f.path: f.content for f in wanted}
+    assert sorted(p.name for p in out.iterdir()) == ["a", "c", "d"]
+    assert (out / "a" / "b" / "one.txt").stat().st_mode & 0o777 == 0o644
+    assert (out / "d" / "e").stat().st_mode & 0o777 == 0o755
+    # Without an output directory, a spare is not used (and is cleared away).
+    shutil.rmtree(out)
+    write_tree(out, wanted)
+    assert _tree(out) == {f.path: f.content for f in wanted} and not spare.exists()

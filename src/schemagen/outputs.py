@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import hashlib
 import json
 import os
@@ -158,13 +159,17 @@ def compute_drift(out_dir: Path, files: Iterable[GeneratedFile]) -> Drift:
     return Drift(tuple(added), tuple(changed), tuple(removed))
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux renameat2); False where the platform cannot."""
+@functools.cache
+def _renameat2() -> Any:
     libc_name = ctypes.util.find_library("c")
     if libc_name is None:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
+        return None
+    return getattr(ctypes.CDLL(libc_name, use_errno=True), "renameat2", None)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False where the platform cannot."""
+    renameat2 = _renameat2()
     if renameat2 is None:
         return False
     at_fdcwd, rename_exchange = -100, 2
@@ -236,28 +241,33 @@ def check_output_dir(out_dir: Path, *, schemas: Path, protected: Iterable[Path] 
 
 
 def write_tree(out_dir: Path, files: Iterable[GeneratedFile]) -> Drift:
-    """Make `out_dir` hold exactly `files`, atomically. Writes nothing when nothing differs."""
+    """Make `out_dir` hold exactly `files`, atomically. Writes nothing when nothing differs.
+
+    The new tree is built beside `out_dir` (unchanged files hard-linked, never copied) and
+    swapped in with one atomic exchange of the two directories. The previous tree, which the
+    exchange leaves in the staging place, is kept as the next run's staging tree (the spare):
+    rebuilding a tree is mostly creating its directories, slow on some filesystems, and the
+    spare already has them. A spare's files are all replaced before use, so a spare left in
+    any state (a killed run, a hand edit) costs time, never correctness.
+    """
     files = list(files)
     recover_interrupted(out_dir)
     drift = compute_drift(out_dir, files)
     if drift.clean:
         return drift
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    spare = _spare_path(out_dir)
+    if spare.is_dir() and out_dir.is_dir():
+        staging = spare
+    else:
+        shutil.rmtree(spare, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
         unchanged = {f.path for f in files} - set(drift.added) - set(drift.changed)
-        root, old = str(staging), str(out_dir)
-        for directory in sorted({posixpath.dirname(f.path) for f in files} - {""}):
-            os.makedirs(os.path.join(root, directory), mode=0o755, exist_ok=True)
-        for generated in files:
-            target = os.path.join(root, generated.path)
-            if generated.path in unchanged and _link(os.path.join(old, generated.path), target):
-                continue  # files are never modified in place, so the old tree can share them
-            _write_new(target, generated.content)
-        for directory, _, _ in os.walk(staging):
-            os.chmod(directory, 0o755)
+        _fill(staging, out_dir, files, unchanged)
         if out_dir.exists() and _exchange(staging, out_dir):
-            shutil.rmtree(staging)  # now holds the previous tree
+            if staging != spare:
+                staging.rename(spare)  # the previous tree: the next run's staging
             return drift
         backup = _backup_path(out_dir)
         if out_dir.exists():
@@ -268,6 +278,52 @@ def write_tree(out_dir: Path, files: Iterable[GeneratedFile]) -> Drift:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return drift
+
+
+def _fill(staging: Path, out_dir: Path, files: list[GeneratedFile], unchanged: set[str]) -> None:
+    """Make `staging` hold exactly `files`: everything else in it goes, every file is placed
+    anew (linked from `out_dir` when unchanged: files are never modified in place)."""
+    root, old = str(staging), str(out_dir)
+    wanted = {f.path for f in files}
+    directories = {posixpath.dirname(path) for path in wanted} - {""}
+    directories |= {posixpath.dirname(d) for d in directories} - {""}
+    while True:  # every ancestor directory
+        parents = {posixpath.dirname(d) for d in directories} - {""} - directories
+        if not parents:
+            break
+        directories |= parents
+    for directory, dirnames, filenames in os.walk(root, topdown=False):
+        relative = os.path.relpath(directory, root).replace(os.sep, "/")
+        relative = "" if relative == "." else relative
+        for name in filenames:
+            os.unlink(os.path.join(directory, name))
+        for name in dirnames:
+            path = posixpath.join(relative, name) if relative else name
+            full = os.path.join(directory, name)
+            if path not in directories or os.path.islink(full):
+                _remove(full)
+    for directory in sorted(directories):
+        full = os.path.join(root, directory)
+        if not os.path.isdir(full):
+            os.makedirs(full, mode=0o755, exist_ok=True)
+        os.chmod(full, 0o755)
+    os.chmod(root, 0o755)
+    for generated in files:
+        target = os.path.join(root, generated.path)
+        if generated.path in unchanged and _link(os.path.join(old, generated.path), target):
+            continue
+        _write_new(target, generated.content)
+
+
+def _remove(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
+
+
+def _spare_path(out_dir: Path) -> Path:
+    return out_dir.with_name(f".{out_dir.name}.schemagen-spare")
 
 
 @dataclass(frozen=True)
