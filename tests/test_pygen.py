@@ -30,9 +30,9 @@ from schemagen.outputs import (
     read_manifest,
     write_tree,
 )
-from schemagen.pygen import PythonSettings, generate_python
+from schemagen.pygen import PythonSettings, generate_python, plan_python
 from schemagen.pygen import codegen as codegen_module
-from schemagen.pygen.codegen import CodegenError
+from schemagen.pygen.codegen import CodegenError, try_codegen
 from schemagen.pygen.naming import class_name, module_paths, snake
 from schemagen.pygen.render import read_header
 from schemagen.pygen.scalars import REFINING
@@ -824,3 +824,42 @@ def test_a_new_narrowing_of_an_inherited_field_regenerates_the_base(tmp_path: Pa
         check=False,
     )
     assert imported.returncode == 0, imported.stderr
+
+
+def _modules_alone_and_together(corpus: Corpus) -> tuple[int, list[str]]:
+    """Generate every schema's module in a run of its own (the runs an incremental regeneration
+    makes) and in one run of the whole corpus (a cold run); the schemas whose modules differ."""
+    plan = plan_python(corpus, previous=None, out_dir=Path("unused"))
+    job = plan.codegen_job()
+    assert job is not None
+    together = try_codegen(*job)
+    assert isinstance(together, dict)
+    differ = []
+    for relpath in plan.dirty:
+        alone_job = plan.codegen_job([relpath])
+        assert alone_job is not None
+        alone = try_codegen(*alone_job)
+        parts = plan.layout.specs[relpath].parts
+        if not isinstance(alone, dict) or alone.get(parts) != together.get(parts):
+            differ.append(relpath)
+    return len(plan.dirty), differ
+
+
+def test_every_module_generated_alone_equals_its_cold_run_text(repo: Generated) -> None:
+    """The differential test of incremental generation, for every schema of the repository's
+    corpus: whatever one edit regenerates comes out as a cold run would have it."""
+    checked, differ = _modules_alone_and_together(repo.corpus)
+    assert checked == len(repo.layout.specs) and differ == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="datamodel-codegen numbers clashing names of inline classes across the whole run "
+    "(Type4 in a cold run is Type1 alone) and orders some classes by what else the run holds; "
+    "the repository's conventions (every shared type a schema of its own) avoid both",
+)
+def test_familiar_v3_modules_generated_alone_equal_their_cold_run_text(
+    familiar: Generated,
+) -> None:
+    _, differ = _modules_alone_and_together(familiar.corpus)
+    assert differ == []

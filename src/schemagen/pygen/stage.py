@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -256,12 +256,16 @@ class PythonPlan:
     diagnostics: tuple[Diagnostic, ...]
     _regeneration: _Regeneration | None = field(default=None, repr=False, compare=False)
 
-    def codegen_job(self) -> tuple[dict[ModulePath, dict[str, Any]], int] | None:
-        """The arguments of the first (usually only) datamodel-codegen run, as plain data for
-        `try_codegen` in a worker; None when nothing is to be regenerated."""
+    def codegen_job(
+        self, targets: Sequence[str] | None = None
+    ) -> tuple[dict[ModulePath, dict[str, Any]], int] | None:
+        """The arguments of the datamodel-codegen run that makes `targets`' modules (default:
+        the dirty ones, the first and usually only run), as plain data for `try_codegen` in a
+        worker; None when nothing is to be regenerated."""
         if self._regeneration is None:
             return None
-        return self._regeneration.inputs(list(self.dirty)), self.layout.settings.line_length
+        chosen = list(self.dirty if targets is None else targets)
+        return self._regeneration.inputs(chosen), self.layout.settings.line_length
 
     def regenerate(self, first: CodegenOutcome | None = None) -> Regenerated:
         """Run datamodel-codegen for the dirty modules (or finish from `first`, the outcome of
