@@ -191,10 +191,18 @@ class _Regeneration:
         return without_file_refs(self.document(relpath))
 
     def inputs(self, targets: list[str]) -> dict[ModulePath, dict[str, Any]]:
+        """The documents of a run that makes `targets`' modules as a cold run would: the targets,
+        their sources and their sources' sources in full (datamodel-codegen orders a module's
+        classes by what it finds through them), a narrower of each narrowed schema, and the
+        rest of what those refer to as stand-ins (see `test_every_module_generated_alone_...`)."""
         deps, specs = self.layout.dependencies, self.layout.specs
         real = set(deps.run_set(targets, closure=False)) & set(specs)
         for target in targets:
-            real |= deps.sources.get(target, frozenset()) & set(specs)
+            sources = deps.sources.get(target, frozenset())
+            real |= sources & set(specs)
+            real |= set(deps.run_set(sources - {target}, closure=False)) & set(specs)
+            for source in sources:
+                real |= deps.sources.get(source, frozenset()) & set(specs)
             real |= {narrower for _, _, narrower in deps.narrowed(target)} & set(specs)
         chosen = {r: self.document(r) for r in real}
         by_parts = {spec.parts: relpath for relpath, spec in specs.items()}
