@@ -181,3 +181,13 @@ def test_the_previous_tree_is_reused_as_the_next_staging_tree_whatever_is_in_it(
     shutil.rmtree(out)
     write_tree(out, wanted)
     assert _tree(out) == {f.path: f.content for f in wanted} and not spare.exists()
+
+
+def test_a_file_where_the_spare_belongs_is_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "generated"
+    write_tree(out, [GeneratedFile("a.txt", b"1")])
+    (tmp_path / ".generated.schemagen-spare").write_bytes(b"not a directory")
+    write_tree(out, [GeneratedFile("a.txt", b"2")])
+    assert _tree(out) == {"a.txt": b"2"}
+    assert _tree(tmp_path / ".generated.schemagen-spare") == {"a.txt": b"1"}
+

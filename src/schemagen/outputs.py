@@ -257,17 +257,21 @@ def write_tree(out_dir: Path, files: Iterable[GeneratedFile]) -> Drift:
         return drift
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     spare = _spare_path(out_dir)
-    if spare.is_dir() and out_dir.is_dir():
+    if spare.is_dir() and not spare.is_symlink() and out_dir.is_dir():
         staging = spare
     else:
-        shutil.rmtree(spare, ignore_errors=True)
+        if os.path.lexists(spare):
+            _remove(str(spare))
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
         unchanged = {f.path for f in files} - set(drift.added) - set(drift.changed)
         _fill(staging, out_dir, files, unchanged)
         if out_dir.exists() and _exchange(staging, out_dir):
             if staging != spare:
-                staging.rename(spare)  # the previous tree: the next run's staging
+                try:
+                    staging.rename(spare)  # the previous tree: the next run's staging
+                except OSError:  # only a spare lost: the write itself is done
+                    shutil.rmtree(staging, ignore_errors=True)
             return drift
         backup = _backup_path(out_dir)
         if out_dir.exists():
