@@ -1,11 +1,12 @@
-"""Run one stage in a forked worker while the caller runs the others.
+"""Run datamodel-codegen in a forked worker while the caller runs the other stages.
 
-Generation is CPU-bound and the Python stage (datamodel-code-generator) is the longest, so on a
-multi-core machine it runs in a child process. The child is forked before its input exists: it
-warms up (imports datamodel-code-generator, a third of a second) while the caller compiles the
-corpus, then receives its job (a module-level function and its argument, pickled) and sends back
-the result, a value of plain bytes and strings. Where fork is unavailable, or SCHEMAGEN_JOBS=1,
-the job simply runs in-process when its result is asked for.
+Generation is CPU-bound and datamodel-codegen is most of it, so on a multi-core machine it runs
+in a child process. A `Worker` is forked before its input exists: it warms up (imports
+datamodel-code-generator, about 0.4 s) while the caller compiles the corpus, then receives its
+job (a module-level function and its argument, pickled) and sends back the result, a value of
+plain data. A `Resident` serves a long-lived session: forked once, warm ever after, one job per
+round. Where fork is unavailable, or SCHEMAGEN_JOBS=1, a job simply runs in-process when its
+result is asked for.
 """
 
 from __future__ import annotations
@@ -113,29 +114,30 @@ def _can_fork() -> bool:
 
 
 def _serve(warm_up: Callable[[], object] | None, job_read: int, result_write: int) -> None:
-    code = 0
     try:
         warming = threading.Thread(target=_quietly, args=(warm_up,), daemon=True)
         warming.start()
         with os.fdopen(job_read, "rb") as stream:
             payload = stream.read()
         warming.join()
-        if not payload:  # the parent gave up on this worker
-            return
-        try:
-            fn, argument = pickle.loads(payload)
-            message: tuple[str, object] = ("ok", fn(argument))
-        except Exception as error:  # noqa: BLE001 - sent to the parent, which raises it
-            code = 1
-            message = ("error", error)
-            try:
-                pickle.dumps(error)
-            except Exception:  # noqa: BLE001 - an exception that cannot travel: send its text
-                message = ("error", RuntimeError(f"{type(error).__name__}: {error}"))
-        with os.fdopen(result_write, "wb") as stream:
-            stream.write(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        if payload:  # empty: the parent gave up on this worker
+            with os.fdopen(result_write, "wb") as stream:
+                stream.write(_answer(payload))
     finally:
-        os._exit(code)
+        os._exit(0)
+
+
+def _answer(payload: bytes) -> bytes:
+    """Run a pickled (function, argument) job; its value or its exception, pickled."""
+    try:
+        fn, argument = pickle.loads(payload)
+        message: tuple[str, object] = ("ok", fn(argument))
+    except Exception as error:  # noqa: BLE001 - sent to the parent, which raises it
+        message = ("error", error)
+    try:
+        return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as error:  # noqa: BLE001 - a value or exception that cannot travel
+        return pickle.dumps(("error", RuntimeError(f"{type(error).__name__}: {error}")))
 
 
 def _quietly(warm_up: Callable[[], object] | None) -> None:
@@ -277,15 +279,6 @@ def _read_exactly(descriptor: int, size: int) -> bytes | None:
 def _serve_forever(job_read: int, result_write: int) -> None:
     try:
         while (payload := _read_message(job_read)) is not None:
-            try:
-                fn, argument = pickle.loads(payload)
-                message: tuple[str, object] = ("ok", fn(argument))
-            except Exception as error:  # noqa: BLE001 - sent to the parent, which raises it
-                message = ("error", error)
-            try:
-                reply = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception as error:  # noqa: BLE001 - a value that cannot travel
-                reply = pickle.dumps(("error", RuntimeError(f"{type(error).__name__}: {error}")))
-            _write_message(result_write, reply)
+            _write_message(result_write, _answer(payload))
     finally:
         os._exit(0)
