@@ -190,4 +190,3 @@ def test_a_file_where_the_spare_belongs_is_replaced(tmp_path: Path) -> None:
     write_tree(out, [GeneratedFile("a.txt", b"2")])
     assert _tree(out) == {"a.txt": b"2"}
     assert _tree(tmp_path / ".generated.schemagen-spare") == {"a.txt": b"1"}
-

@@ -182,3 +182,56 @@ def test_watch_takes_neither_check_nor_a_format(workspace: Path) -> None:
             main, ["--config", str(workspace / "pyproject.toml"), "generate", "--watch", *extra]
         )
         assert result.exit_code == 2 and "--watch" in result.output
+
+
+def test_generate_watch_from_the_command_line_and_ctrl_c(workspace: Path) -> None:
+    """The CLI: a line per round on stderr, a schema error reported without stopping, and
+    Ctrl-C (SIGINT) ends it with exit 0 and no worker left behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    leaf = workspace / "schemas/events/BondArchivedEvent.schema.json"
+    saved = leaf.read_text()
+    env = {**os.environ, "PYTHONPATH": str(Path("src").resolve())}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "schemagen.cli", "--no-color", "generate", "--watch"],
+        cwd=workspace,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    lines: list[str] = []
+
+    def next_round() -> str:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = process.stderr.readline()  # type: ignore[union-attr]
+            lines.append(line)
+            if line.startswith("schemagen: [") or not line:
+                return line
+        raise AssertionError(f"no round reported: {lines}")
+
+    try:
+        assert "generated/" in next_round()
+        leaf.write_text(saved.replace('"type": "object"', '"type": "objectx"', 1))
+        assert "the schemas have errors" in next_round()
+        leaf.write_text(saved.replace('"description": "', '"description": "Watched. ', 1))
+        assert "wrote generated/" in next_round()
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        workers = children.read_text().split() if children.exists() else []
+        assert workers or not children.exists()  # the resident datamodel-codegen worker
+        process.send_signal(signal.SIGINT)
+        _, rest = process.communicate(timeout=30)
+        time.sleep(0.5)
+        assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+    finally:
+        leaf.write_text(saved)
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, rest
+    assert "stopped watching" in rest and "Traceback" not in "".join(lines) + rest
