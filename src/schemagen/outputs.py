@@ -288,14 +288,12 @@ def _fill(staging: Path, out_dir: Path, files: list[GeneratedFile], unchanged: s
     """Make `staging` hold exactly `files`: everything else in it goes, every file is placed
     anew (linked from `out_dir` when unchanged: files are never modified in place)."""
     root, old = str(staging), str(out_dir)
-    wanted = {f.path for f in files}
-    directories = {posixpath.dirname(path) for path in wanted} - {""}
-    directories |= {posixpath.dirname(d) for d in directories} - {""}
-    while True:  # every ancestor directory
-        parents = {posixpath.dirname(d) for d in directories} - {""} - directories
-        if not parents:
-            break
-        directories |= parents
+    directories: set[str] = set()  # every directory a file needs, ancestors included
+    for generated in files:
+        parent = posixpath.dirname(generated.path)
+        while parent and parent not in directories:
+            directories.add(parent)
+            parent = posixpath.dirname(parent)
     for directory, dirnames, filenames in os.walk(root, topdown=False):
         relative = os.path.relpath(directory, root).replace(os.sep, "/")
         relative = "" if relative == "." else relative
