@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from schemagen.cli import main
 from schemagen.config import ConfigError, config_from_table
 from schemagen.parallel import Job, Resident, Worker
+from schemagen.pipeline import generate
 
 SCHEMA = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "A", "type": "string"}
 
@@ -204,3 +205,32 @@ def test_a_resident_worker_cancelled_mid_job_is_replaced() -> None:
         job: Job[tuple[int, object]] = resident.job()
         job.submit(_pid_and, "next")
         assert job.result()[1] == "next"
+
+
+def test_without_workers_everything_runs_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SCHEMAGEN_JOBS=1 (or no fork): no child process, the same output."""
+    monkeypatch.setenv("SCHEMAGEN_JOBS", "1")
+    worker: Worker[tuple[int, object]] = Worker(warm_up=lambda: time.sleep(30))
+    worker.submit(_pid_and, "here")
+    assert worker.result() == (os.getpid(), "here")
+    with Resident() as resident:
+        job: Job[tuple[int, object]] = resident.job()
+        job.submit(_pid_and, "here too")
+        assert job.result() == (os.getpid(), "here too")
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    (schemas / "Thing.schema.json").write_text(
+        json.dumps(
+            {
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "title": "Thing",
+                "type": "object",
+                "properties": {"size": {"type": "integer", "minimum": 1}},
+            }
+        )
+    )
+    outcome = generate(config_from_table({}, tmp_path).with_overrides(schemas=schemas))
+    assert outcome.wrote
+    assert (tmp_path / "generated/python/familiar_schemas/thing.py").is_file()
