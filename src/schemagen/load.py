@@ -6,6 +6,7 @@ diagnostics; loading goes on with the other files. Nothing here touches the netw
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Iterator, Mapping
@@ -171,12 +172,6 @@ def _outside_root(path: Path, root: Path) -> Diagnostic | None:
 
 Loaded = tuple[SchemaDocument | None, tuple[Diagnostic, ...]]
 
-_LOADED: dict[tuple[str, str, str, str], Loaded] = {}
-"""What `load_file` made of each (path, root, display, content digest) this process has read.
-A long-lived process (`generate --watch`) reloads an unchanged file for free; documents are
-immutable values, so sharing them between runs is safe."""
-_LOADED_LIMIT = 20_000
-
 
 def load_file(path: Path, root: Path) -> Loaded:
     """Load one schema file; any problem comes back as diagnostics, never as an exception."""
@@ -192,16 +187,13 @@ def load_file(path: Path, root: Path) -> Loaded:
                 Location(display),
             ),
         )
-    key = (str(path), str(root), display, hashlib.sha256(data).hexdigest())
-    loaded = _LOADED.get(key)
-    if loaded is None:
-        if len(_LOADED) >= _LOADED_LIMIT:
-            _LOADED.clear()
-        loaded = _LOADED[key] = _load_bytes(path, root, display, data, key[3])
-    return loaded
+    return _load_bytes(path, root, display, data)
 
 
-def _load_bytes(path: Path, root: Path, display: str, data: bytes, digest: str) -> Loaded:
+# Keyed by the file's bytes: a long-lived process (`generate --watch`) reloads an unchanged file
+# for free. Documents are immutable values, so sharing them between runs is safe.
+@functools.lru_cache(maxsize=20_000)
+def _load_bytes(path: Path, root: Path, display: str, data: bytes) -> Loaded:
     try:
         parsed = parse_document(data, yaml_syntax=path.suffix in (".yaml", ".yml"))
     except ParseError as error:
@@ -241,7 +233,7 @@ def _load_bytes(path: Path, root: Path, display: str, data: bytes, digest: str) 
         syntax="yaml" if path.suffix in (".yaml", ".yml") else "json",
         dialect=dialect or "",
         declared_dialect=declared if isinstance(declared, str) else None,
-        sha256=digest,
+        sha256=hashlib.sha256(data).hexdigest(),
     )
     return document, tuple(diagnostics)
 
